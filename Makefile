@@ -1,0 +1,58 @@
+# The two commands a newcomer needs are `make run` and `make test`; everything else is for us.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format bench requirements shell clean-data
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); run make PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: requirements/run.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.txt
+	@rm -f $(VENV)/.dev-installed
+	@touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	@touch $(VENV)/.run-installed $@
+
+run: $(VENV)/.run-installed  ## Start the whole portal (web, worker, beat) on embedded PostgreSQL and Redis
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runportal --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev-installed  ## Run the whole test suite against real PostgreSQL and Redis
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# mypy's Django plugin imports the settings, which need URLs; nothing connects to them.
+LINT_ENV := DATABASE_URL=postgres://lint@localhost/lint REDIS_URL=redis://localhost:6379/0 SECRET_KEY=lint-only
+
+lint: $(VENV)/.dev-installed  ## ruff check, ruff format --check and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(LINT_ENV) $(BIN)/mypy .
+
+format: $(VENV)/.dev-installed  ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.dev-installed  ## Run the benchmarks under bench/ and print their ratios
+	$(BIN)/python -m bench
+
+shell: $(VENV)/.run-installed  ## A Django shell on the same engines as `make run`
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py shell
+
+requirements:  ## Recompile the hash-pinned requirements from pyproject.toml (needs uv)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra embedded --generate-hashes --universal --python-version 3.11 --no-header --quiet -o requirements/run.txt
+	$(BIN)/uv pip compile pyproject.toml --extra embedded --extra dev --generate-hashes --universal --python-version 3.11 --no-header --quiet -o requirements/dev.txt
+
+clean-data:  ## Delete the embedded engines' data (the demo and test databases)
+	rm -rf .local/engines .local/engines-test

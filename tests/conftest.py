@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django_redis import get_redis_connection
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings: pytest.FixtureRequest) -> None:
+    # Production settings redirect every request to HTTPS; the test client speaks HTTP.
+    settings.SECURE_SSL_REDIRECT = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis() -> Iterator[None]:
+    """Every test starts with an empty cache and broker: Redis keeps state across tests."""
+    get_redis_connection("default").flushdb()
+    yield
+    get_redis_connection("default").flushdb()
+
+
+def engine_environment() -> dict[str, str]:
+    """The environment a child process (worker, manage.py) needs to reach the test engines."""
+    database = settings.DATABASES["default"]
+    host = database["HOST"]
+    url_host = host.replace("/", "%2F") if host.startswith("/") else host
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}{password}@{url_host}{port}/"
+        f"{database['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+        "DJANGO_SETTINGS_MODULE": "streaming_portal.settings",
+    }
+
+
+@pytest.fixture
+def celery_worker_process() -> Iterator[subprocess.Popen[str]]:
+    """A real ``celery worker`` process on the test broker and the test database.
+
+    Tests that need the worker to see their rows must use ``transactional_db``: the worker
+    reads through its own connection and never sees an uncommitted test transaction.
+    """
+    from streaming_portal.celery import app  # noqa: PLC0415
+
+    app.control.purge()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "streaming_portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=BASE_DIR,
+        env=engine_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for_worker(app, process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_worker(app: object, process: subprocess.Popen[str]) -> None:
+    from streaming_portal.celery import app as celery_app  # noqa: PLC0415
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            pytest.fail(f"The Celery worker exited with {process.returncode}:\n{output}")
+        if celery_app.control.ping(timeout=0.5):
+            return
+    process.kill()
+    pytest.fail("The Celery worker did not answer a ping within 60 s")

@@ -1,0 +1,21 @@
+"""A pytest plugin loaded before pytest-django reads the settings (``-p tests.engines``).
+
+Without ``DATABASE_URL``/``REDIS_URL`` it starts the embedded engines in their own folder,
+so that test data never touches the data of ``make run``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from streaming_portal.engines import BASE_DIR, ensure_environment
+
+os.environ.setdefault("PORTAL_ENGINES_DIR", str(Path(BASE_DIR) / ".local" / "engines-test"))
+# The suite runs with production settings; only the key and host are the tests' own.
+os.environ.setdefault("SECRET_KEY", "tests-only-" + "k" * 50)
+os.environ.setdefault("STATICFILES_MANIFEST", "false")
+os.environ.setdefault("WHITENOISE_USE_FINDERS", "true")
+ensure_environment()
+# WhiteNoise warns about a missing STATIC_ROOT even when it serves through the finders.
+(Path(BASE_DIR) / ".local" / "staticfiles").mkdir(parents=True, exist_ok=True)
