@@ -7,6 +7,8 @@ every variable; ``docs/architecture.md`` explains the Redis layout.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from pathlib import Path
 from urllib.parse import unquote
@@ -230,3 +232,23 @@ LOGGING = {
 
 # Where the embedded engines keep their data, when they are in use (set by engines.py).
 EMBEDDED_ENGINES_DIR = env.str("PORTAL_EMBEDDED_ENGINES", default="")
+
+# Fernet keys for stream URLs at rest, newest first (catalog/crypto.py explains rotation).
+STREAM_URL_KEYS: list[str] = env.list("STREAM_URL_KEYS", default=[])
+if not STREAM_URL_KEYS and DEBUG:
+    # Development only: a stable key derived from SECRET_KEY (deploy checks refuse none).
+    STREAM_URL_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"stream-url:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+
+# Kids profiles see titles rated at or below this (catalog.models.MaturityRating).
+KIDS_MATURITY_CEILING = env.int("KIDS_MATURITY_CEILING", default=7)
+# A title whose window ends within this many days is flagged "last day(s) to watch".
+LAST_CHANCE_DAYS = env.int("LAST_CHANCE_DAYS", default=7)
+
+# The demo origin: seed_demo writes HLS files to LOCAL_ORIGIN_ROOT and gives them URLs under
+# LOCAL_ORIGIN_URL; the portal maps that prefix back to the folder to serve and check them.
+LOCAL_ORIGIN_ROOT = Path(env.str("LOCAL_ORIGIN_ROOT", default=str(BASE_DIR / ".local" / "origin")))
+LOCAL_ORIGIN_URL = env.str("LOCAL_ORIGIN_URL", default="https://origin.portal.localhost/")

@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -104,3 +105,19 @@ def _wait_for_worker(app: object, process: subprocess.Popen[str]) -> None:
             return
     process.kill()
     pytest.fail("The Celery worker did not answer a ping within 60 s")
+
+
+# --- The shared cast ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor(db: None) -> Any:
+    from tests.factories import EditorFactory  # noqa: PLC0415
+
+    return EditorFactory(username="editor")
+
+
+@pytest.fixture
+def editor_client(client: Any, editor: Any) -> Any:
+    client.force_login(editor)
+    return client

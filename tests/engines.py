@@ -14,6 +14,8 @@ from streaming_portal.engines import BASE_DIR, ensure_environment
 os.environ.setdefault("PORTAL_ENGINES_DIR", str(Path(BASE_DIR) / ".local" / "engines-test"))
 # The suite runs with production settings; only the key and host are the tests' own.
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "k" * 50)
+# A fixed Fernet key for stream URLs (tests rotate keys on top of it).
+os.environ.setdefault("STREAM_URL_KEYS", "dGVzdHMtb25seS1zdHJlYW0tdXJsLWtleS0wMDAwMDA=")
 os.environ.setdefault("STATICFILES_MANIFEST", "false")
 os.environ.setdefault("WHITENOISE_USE_FINDERS", "true")
 ensure_environment()

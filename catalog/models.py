@@ -1,0 +1,449 @@
+"""The catalog: what editors curate and viewers browse.
+
+Both data-model documents meet here. The Netflix-style document's *Videos* table is
+:class:`Video`, the playable unit: a movie is a video (multi-table inheritance, so a movie's
+UUID is its video's UUID) and so is an episode. Stream sources, caption tracks, watch
+progress and viewing sessions all hang off ``Video``, so one player, one token and one
+progress row serve movies and episodes alike. ``docs/architecture.md`` explains the choice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from catalog.fields import EncryptedStreamURLField
+from catalog.languages import ISO_639_1_CODES, LANGUAGE_CHOICES, language_name
+from catalog.querysets import TitleQuerySet, VideoQuerySet
+from catalog.validation import ConstraintErrorsOnFields
+
+HTTPS_PREFIX = "https://"
+# A caption URL's file type, allowing a signed-URL query string after it.
+VTT_URL = r"\.vtt(\?.*)?$"
+TTML_URL = r"\.(ttml|dfxp|xml)(\?.*)?$"
+
+
+class Visibility(models.TextChoices):
+    VISIBLE = "VISIBLE", "Visible"
+    HIDDEN = "HIDDEN", "Hidden"
+
+
+class MaturityRating(models.IntegerChoices):
+    """A small fixed scale; the number is the minimum age, so ceilings compare with <=."""
+
+    ALL = 0, "All ages"
+    AGE_7 = 7, "7+"
+    AGE_13 = 13, "13+"
+    AGE_16 = 16, "16+"
+    AGE_18 = 18, "18+"
+
+
+class ValidationStatus(models.TextChoices):
+    VALID = "VALID", "Valid"
+    INVALID = "INVALID", "Invalid"
+    UNKNOWN = "UNKNOWN", "Not checked yet"
+
+
+class AvailabilityState(models.TextChoices):
+    UPCOMING = "upcoming", "Upcoming"
+    LIVE = "live", "Live"
+    LAST_CHANCE = "last_chance", "Last days"
+    EXPIRED = "expired", "Expired"
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=60, help_text="Shown as a row on the home page.")
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="catalog_genre_name_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Video(ConstraintErrorsOnFields):
+    """The playable unit (a movie or an episode). Owns streams, captions and progress."""
+
+    class Kind(models.TextChoices):
+        MOVIE = "MOVIE", "Movie"
+        EPISODE = "EPISODE", "Episode"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=7, choices=Kind.choices, editable=False)
+    duration_minutes = models.PositiveIntegerField(
+        help_text="Running time in whole minutes; must match the stream's own length."
+    )
+    duration_seconds = models.GeneratedField(
+        expression=F("duration_minutes") * 60,
+        output_field=models.PositiveIntegerField(),
+        db_persist=True,
+    )
+    release_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1888), MaxValueValidator(2100)],
+        help_text="The year the movie or episode was first released.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[VideoQuerySet] = VideoQuerySet.as_manager()  # type: ignore[assignment]
+
+    constraint_fields: ClassVar[dict[str, str]] = {
+        "duration_positive": "duration_minutes",
+        "release_year_range": "release_year",
+    }
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="catalog_video_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(release_year__gte=1888, release_year__lte=2100),
+                name="catalog_video_release_year_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["MOVIE", "EPISODE"]), name="catalog_video_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+
+class Title(ConstraintErrorsOnFields):
+    """What a viewer browses: the fields movies and series share (abstract)."""
+
+    title = models.CharField(
+        max_length=255, help_text="Unique across the catalog, ignoring upper and lower case."
+    )
+    slug = models.SlugField(
+        max_length=255,
+        unique=True,
+        editable=False,
+        help_text="Made from the title when the title is created; never changes afterwards.",
+    )
+    synopsis = models.TextField(help_text="One or two sentences; the first line is the teaser.")
+    genres = models.ManyToManyField(
+        Genre, related_name="%(class)s_set", help_text="At least one genre."
+    )
+    poster_url = models.URLField(
+        max_length=500, blank=True, help_text="An HTTPS image URL (2:3 portrait)."
+    )
+    maturity_rating = models.PositiveSmallIntegerField(
+        choices=MaturityRating.choices,
+        default=MaturityRating.AGE_13,
+        help_text="Kids profiles see titles rated at or below the kids ceiling only.",
+    )
+    availability_start = models.DateTimeField(
+        help_text="When viewers can start watching. A new title's window starts in the future."
+    )
+    availability_end = models.DateTimeField(
+        help_text="When the title leaves the catalog; must be after the start."
+    )
+    visibility = models.CharField(
+        max_length=7,
+        choices=Visibility.choices,
+        default=Visibility.HIDDEN,
+        help_text="Use the Publish and Hide actions: publishing checks streams and captions.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+    )
+
+    objects: ClassVar[TitleQuerySet[Any]] = TitleQuerySet.as_manager()  # type: ignore[assignment]
+
+    # Set by the importer's explicit flag to admit an already-running window.
+    allow_past_availability = False
+
+    constraint_fields: ClassVar[dict[str, str]] = {
+        "title_ci_unique": "title",
+        "window_ends_after_start": "availability_end",
+        "poster_https": "poster_url",
+        "title_present": "title",
+        "synopsis_present": "synopsis",
+    }
+
+    class Meta:
+        abstract = True
+        indexes = [
+            # available(): visibility plus the window, the filter every viewer page starts with.
+            models.Index(
+                fields=["visibility", "availability_end", "availability_start"],
+                name="%(app_label)s_%(class)s_window_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("title"),
+                name="%(app_label)s_%(class)s_title_ci_unique",
+                violation_error_message="Another title already uses this name (ignoring case).",
+            ),
+            models.CheckConstraint(
+                condition=Q(availability_end__gt=F("availability_start")),
+                name="%(app_label)s_%(class)s_window_ends_after_start",
+                violation_error_message="The availability window must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(poster_url="") | Q(poster_url__startswith=HTTPS_PREFIX),
+                name="%(app_label)s_%(class)s_poster_https",
+                violation_error_message="The poster URL must start with https://.",
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["VISIBLE", "HIDDEN"]),
+                name="%(app_label)s_%(class)s_visibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(maturity_rating__in=[0, 7, 13, 16, 18]),
+                name="%(app_label)s_%(class)s_maturity_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(title=""), name="%(app_label)s_%(class)s_title_present"
+            ),
+            models.CheckConstraint(
+                condition=~Q(synopsis=""), name="%(app_label)s_%(class)s_synopsis_present"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        # The window's order, the poster's scheme and the unique title are database
+        # constraints (reported on their fields by ConstraintErrorsOnFields); this rule depends
+        # on the clock and on the row being new, so it lives here.
+        start = self.availability_start
+        if (
+            self._state.adding
+            and start
+            and start <= timezone.now()
+            and not self.allow_past_availability
+        ):
+            message = "A new title's availability window must start in the future."
+            raise ValidationError({"availability_start": message})
+
+    def availability_state(self, at: datetime | None = None) -> AvailabilityState:
+        at = at or timezone.now()
+        if at < self.availability_start:
+            return AvailabilityState.UPCOMING
+        if at >= self.availability_end:
+            return AvailabilityState.EXPIRED
+        if (self.availability_end - at).days < settings.LAST_CHANCE_DAYS:
+            return AvailabilityState.LAST_CHANCE
+        return AvailabilityState.LIVE
+
+
+class Movie(Title, Video):
+    """A movie: a browsable title that is itself playable (its pk is its video's UUID)."""
+
+    objects: ClassVar[TitleQuerySet[Movie]] = TitleQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta(Title.Meta):
+        ordering = ["title"]
+
+    @property
+    def video(self) -> Video:
+        """The playable row (the movie's parent row; no query when the movie is loaded)."""
+        return self.video_ptr  # type: ignore[attr-defined, no-any-return]
+
+
+class Series(Title):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[TitleQuerySet[Series]] = TitleQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta(Title.Meta):
+        ordering = ["title"]
+        verbose_name_plural = "series"
+
+
+class Season(ConstraintErrorsOnFields):
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="seasons")
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    title = models.CharField(max_length=255, blank=True, help_text="Optional, e.g. 'Book One'.")
+
+    constraint_fields: ClassVar[dict[str, str]] = {"number_unique_per_series": "number"}
+
+    class Meta:
+        ordering = ["series", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "number"], name="catalog_season_number_unique_per_series"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="catalog_season_number_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series.title}: season {self.number}"
+
+
+class Episode(Video):
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    title = models.CharField(max_length=255)
+    synopsis = models.TextField()
+
+    objects: ClassVar[VideoQuerySet] = VideoQuerySet.as_manager()  # type: ignore[assignment]
+
+    constraint_fields: ClassVar[dict[str, str]] = {
+        **Video.constraint_fields,
+        "number_unique_per_season": "number",
+    }
+
+    class Meta:
+        ordering = ["season__number", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season", "number"], name="catalog_episode_number_unique_per_season"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="catalog_episode_number_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"S{self.season.number}E{self.number} {self.title}"
+
+    @property
+    def video(self) -> Video:
+        return self.video_ptr  # type: ignore[attr-defined, no-any-return]
+
+
+class MediaCheck(ConstraintErrorsOnFields):
+    """The verdict fields a stream source and a caption track share (abstract)."""
+
+    last_validated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    validation_status = models.CharField(
+        max_length=7,
+        choices=ValidationStatus.choices,
+        default=ValidationStatus.UNKNOWN,
+        editable=False,
+    )
+    validation_message = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class StreamSource(MediaCheck):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="stream_sources")
+    stream_url = EncryptedStreamURLField(
+        help_text="An HTTPS HLS playlist ending in .m3u8. Stored encrypted."
+    )
+    # NULL, not "", means "single quality", as the data-model document states.
+    quality_tag = models.CharField(  # noqa: DJ001
+        max_length=20, null=True, blank=True, help_text="e.g. 1080p; empty for a single quality."
+    )
+    drm_required = models.BooleanField(
+        default=False, help_text="Plays only in browsers that report DRM support."
+    )
+    is_primary = models.BooleanField(
+        default=False, help_text="The canonical source; exactly one per movie or episode."
+    )
+
+    constraint_fields: ClassVar[dict[str, str]] = {"one_primary_per_video": "is_primary"}
+
+    class Meta:
+        ordering = ["-is_primary", "quality_tag"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["video"],
+                condition=Q(is_primary=True),
+                name="catalog_stream_one_primary_per_video",
+                violation_error_message="This title already has a primary stream.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quality_tag or 'stream'}{' (primary)' if self.is_primary else ''}"
+
+
+class CaptionTrack(MediaCheck):
+    class Format(models.TextChoices):
+        WEBVTT = "WEBVTT", "WebVTT (.vtt)"
+        TTML = "TTML", "TTML (.ttml, .dfxp, .xml)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="caption_tracks")
+    language_code = models.CharField(
+        max_length=2,
+        choices=LANGUAGE_CHOICES,
+        help_text="ISO 639-1 two-letter code, one track per language.",
+    )
+    caption_url = models.URLField(
+        max_length=500, help_text="An HTTPS .vtt (WebVTT) or .ttml/.dfxp/.xml (TTML) file."
+    )
+    format = models.CharField(max_length=6, choices=Format.choices)
+    is_default = models.BooleanField(
+        default=False, help_text="Preselected in the player; exactly one per movie or episode."
+    )
+
+    constraint_fields: ClassVar[dict[str, str]] = {
+        "language_unique_per_video": "language_code",
+        "one_default_per_video": "is_default",
+        "language_iso_639_1": "language_code",
+        "caption_url_https": "caption_url",
+        "format_matches_url": "format",
+    }
+
+    class Meta:
+        ordering = ["-is_default", "language_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["video", "language_code"],
+                name="catalog_caption_language_unique_per_video",
+                violation_error_message="This title already has captions in that language.",
+            ),
+            models.UniqueConstraint(
+                fields=["video"],
+                condition=Q(is_default=True),
+                name="catalog_caption_one_default_per_video",
+                violation_error_message="This title already has a default caption track.",
+            ),
+            models.CheckConstraint(
+                condition=Q(language_code__in=sorted(ISO_639_1_CODES)),
+                name="catalog_caption_language_iso_639_1",
+                violation_error_message="Not an ISO 639-1 language code.",
+            ),
+            models.CheckConstraint(
+                condition=Q(caption_url__startswith=HTTPS_PREFIX),
+                name="catalog_caption_url_https",
+                violation_error_message="The caption URL must start with https://.",
+            ),
+            models.CheckConstraint(
+                condition=Q(format="WEBVTT", caption_url__iregex=VTT_URL)
+                | Q(format="TTML", caption_url__iregex=TTML_URL),
+                name="catalog_caption_format_matches_url",
+                violation_error_message=(
+                    "The format does not match the URL: WebVTT files end in .vtt, TTML files "
+                    "in .ttml, .dfxp or .xml."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{language_name(self.language_code)}{' (default)' if self.is_default else ''}"
