@@ -35,6 +35,7 @@ from catalog.models import (
     Video,
     Visibility,
 )
+from catalog.origin import browser_url
 
 BADGE_COLOURS = {
     "green": ("#0f5132", "#d1e7dd"),
@@ -88,6 +89,35 @@ def media_verdict_counts(lookup: str) -> dict[str, Any]:
         "media_invalid": count(ValidationStatus.INVALID),
         "media_unknown": count(ValidationStatus.UNKNOWN),
     }
+
+
+def media_preview(video: Video, poster_url: str = "") -> SafeString:
+    """A player for the primary stream and its captions, served from the origin (staff only)."""
+    primary = next((s for s in video.stream_sources.all() if s.is_primary), None)
+    if primary is None:
+        return format_html("<em>{}</em>", "Add a primary stream to preview it here.")
+    tracks = format_html_join(
+        "",
+        '<track kind="subtitles" src="{}" srclang="{}" label="{}"{}>',
+        (
+            (
+                browser_url(caption.caption_url),
+                caption.language_code,
+                str(caption),
+                SafeString(" default") if caption.is_default else "",
+            )
+            for caption in video.caption_tracks.all()
+        ),
+    )
+    return format_html(
+        '<video controls preload="metadata" width="480" poster="{}" src="{}" '
+        'style="background:#000;border-radius:6px">{}</video>'
+        "<br><small>Playlist: {} · plays in browsers with native HLS (Safari, Chrome).</small>",
+        browser_url(poster_url) if poster_url else "",
+        browser_url(primary.stream_url),
+        tracks,
+        primary.stream_url,
+    )
 
 
 # --- Filters -------------------------------------------------------------------------------
@@ -381,6 +411,14 @@ class TitleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Movie)
 class MovieAdmin(TitleAdmin):
+    readonly_fields = [*TitleAdmin.readonly_fields, "preview"]
+
+    @admin.display(description="Preview")
+    def preview(self, obj: Movie) -> SafeString:
+        if obj.pk is None:
+            return format_html("<em>{}</em>", "Save the movie and add its media first.")
+        return media_preview(obj.video, obj.poster_url)
+
     list_display = [
         "title",
         "availability_badge",
@@ -395,6 +433,7 @@ class MovieAdmin(TitleAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "synopsis", "genres", "poster_url"]}),
         ("Playback", {"fields": ["duration_minutes", "release_year", "maturity_rating"]}),
+        ("Preview", {"fields": ["preview"], "classes": ["collapse"]}),
         (
             "Availability",
             {
@@ -507,7 +546,22 @@ class EpisodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["title", "season__series__title"]
     autocomplete_fields = ["season"]
     inlines = [StreamSourceInline, CaptionTrackInline]
-    fields = ["season", "number", "title", "synopsis", "duration_minutes", "release_year"]
+    fields = [
+        "season",
+        "number",
+        "title",
+        "synopsis",
+        "duration_minutes",
+        "release_year",
+        "preview",
+    ]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="Preview")
+    def preview(self, obj: Episode) -> SafeString:
+        if obj.pk is None:
+            return format_html("<em>{}</em>", "Save the episode and add its media first.")
+        return media_preview(obj.video)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Episode]:
         return super().get_queryset(request).annotate(**media_verdict_counts(""))

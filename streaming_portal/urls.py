@@ -13,6 +13,7 @@ admin.site.index_title = "Catalog and households"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("origin/<path:path>", views.origin_file, name="origin"),
     # Until the viewer pages land, the front door is the editors' admin.
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from streaming_portal.supervisor import ProcessSpec, Supervisor
@@ -53,9 +53,8 @@ class Command(BaseCommand):
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated.")
-        if "seed_demo" in get_commands():
-            call_command("seed_demo", if_empty=True, stdout=self.stdout)
         logins = self._ensure_demo_users(data_dir / "demo-logins.txt")
+        call_command("seed_demo", if_empty=True, stdout=self.stdout)
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"The portal will answer at {url}"))

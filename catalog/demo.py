@@ -1,0 +1,435 @@
+"""The demo catalog: real, playable HLS in a local origin folder, imported like any catalog.
+
+One minute of test pattern with a tone is encoded once per quality by the ffmpeg binary that
+the imageio-ffmpeg wheel ships. Every demo title then gets its own master playlist and
+variant playlists that repeat that minute (with EXT-X-DISCONTINUITY between loops) until the
+title's full running time, so a 97-minute movie really is 97 minutes long for the player and
+for the validator, while the origin holds a few megabytes. Captions are real WebVTT files
+spanning the whole running time, in English and Spanish (plus French for some titles).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.text import slugify
+
+LOOP_SECONDS = 60
+SEGMENT_SECONDS = 6
+QUALITIES = (
+    # (tag, width, height, video bitrate, bandwidth for the master playlist)
+    ("240p", 426, 240, "300k", 420_000),
+    ("480p", 854, 480, "900k", 1_050_000),
+)
+POSTER_COLOURS = [
+    ("#1d3557", "#e63946"),
+    ("#2a9d8f", "#264653"),
+    ("#6d597a", "#e56b6f"),
+    ("#003049", "#f77f00"),
+    ("#3a0ca3", "#4cc9f0"),
+    ("#283618", "#dda15e"),
+    ("#0b090a", "#e5383b"),
+    ("#184e77", "#99d98c"),
+]
+
+
+@dataclass(frozen=True)
+class DemoMovie:
+    title: str
+    synopsis: str
+    genres: tuple[str, ...]
+    rating: str
+    minutes: int
+    year: int
+    days_left: int = 90
+
+
+GENRES = ("Drama", "Comedy", "Sci-Fi", "Documentary", "Family", "Thriller", "Animation")
+
+MOVIES = (
+    DemoMovie(
+        "The Lighthouse Keeper's Daughter",
+        "On a storm-battered island, a girl inherits her father's lamp and a secret that ships "
+        "have steered by for a century.",
+        ("Drama",),
+        "13+",
+        104,
+        2023,
+    ),
+    DemoMovie(
+        "Orbit of Small Things",
+        "A repair crew on a forgotten space station finds that the station has been repairing "
+        "itself, and has opinions about them.",
+        ("Sci-Fi", "Thriller"),
+        "13+",
+        112,
+        2024,
+    ),
+    DemoMovie(
+        "Pancake Parade",
+        "Two rival breakfast trucks must share one parking spot for the town's biggest festival.",
+        ("Comedy", "Family"),
+        "All ages",
+        88,
+        2022,
+    ),
+    DemoMovie(
+        "Beneath the Kelp",
+        "A year in the underwater forests of the Pacific, filmed by a team that never left the "
+        "water for long.",
+        ("Documentary",),
+        "All ages",
+        79,
+        2021,
+    ),
+    DemoMovie(
+        "The Quiet Heist",
+        "Five retired librarians plan to return a stolen manuscript to the museum that lost it, "
+        "without anyone noticing.",
+        ("Thriller", "Comedy"),
+        "13+",
+        101,
+        2024,
+        days_left=4,
+    ),
+    DemoMovie(
+        "Paper Dragons",
+        "A shy origami folder discovers that the dragons she folds wake up at midnight.",
+        ("Animation", "Family"),
+        "7+",
+        84,
+        2023,
+    ),
+    DemoMovie(
+        "Static Signal",
+        "A late-night radio host starts receiving calls from listeners who say it is 1987.",
+        ("Thriller", "Sci-Fi"),
+        "16+",
+        97,
+        2022,
+    ),
+    DemoMovie(
+        "Grandmother's Kitchen",
+        "Three generations, one recipe book and a summer that changes how a family talks to "
+        "each other.",
+        ("Drama", "Family"),
+        "7+",
+        93,
+        2020,
+    ),
+    DemoMovie(
+        "Last Train to Marrow",
+        "A conductor on the final run of a rural line has until dawn to decide which passengers "
+        "get off.",
+        ("Drama", "Thriller"),
+        "18+",
+        118,
+        2024,
+        days_left=2,
+    ),
+    DemoMovie(
+        "Robots Don't Dance",
+        "A factory robot enters a dance competition to prove its programmers wrong.",
+        ("Animation", "Comedy"),
+        "All ages",
+        81,
+        2024,
+    ),
+    DemoMovie(
+        "The Cartographers",
+        "The story of the people who mapped the last blank spaces on Earth, told through their "
+        "own field notes.",
+        ("Documentary",),
+        "7+",
+        91,
+        2019,
+    ),
+    DemoMovie(
+        "Nine Hours in Lisbon",
+        "A stranded traveller and a tram driver on her last shift cross the city before the "
+        "morning flight.",
+        ("Drama", "Comedy"),
+        "13+",
+        99,
+        2023,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoSeries:
+    title: str
+    synopsis: str
+    genres: tuple[str, ...]
+    rating: str
+    episode_minutes: int
+    seasons: tuple[tuple[int, str, tuple[str, ...]], ...]
+
+
+SERIES = DemoSeries(
+    title="The Observatory",
+    synopsis="At a mountaintop observatory, a team of astronomers finds a signal that changes "
+    "every time they look at it.",
+    genres=("Sci-Fi", "Drama"),
+    rating="13+",
+    episode_minutes=24,
+    seasons=(
+        (1, "First Light", ("Arrival", "The Night Shift", "Interference", "Clear Skies")),
+        (2, "Deep Field", ("Return", "Echoes", "The Dark Room")),
+    ),
+)
+
+
+def origin_url(path: str) -> str:
+    return settings.LOCAL_ORIGIN_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
+def encode_loops(root: Path, *, ffmpeg: str | None = None) -> None:
+    """Encode the one-minute loop in every quality, unless already there."""
+    if ffmpeg is None:
+        import imageio_ffmpeg  # noqa: PLC0415 - installed with the embedded extra
+
+        ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    for tag, width, height, bitrate, _ in QUALITIES:
+        target = root / "_media" / tag
+        if (target / "index.m3u8").exists():
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        subprocess.run(  # noqa: S603 - a fixed binary with our own arguments
+            [
+                ffmpeg,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size={width}x{height}:rate=25",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:sample_rate=48000",
+                "-t",
+                str(LOOP_SECONDS),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-profile:v",
+                "main",
+                "-pix_fmt",
+                "yuv420p",
+                "-g",
+                "50",
+                "-keyint_min",
+                "50",
+                "-sc_threshold",
+                "0",
+                "-b:v",
+                bitrate,
+                "-c:a",
+                "aac",
+                "-b:a",
+                "64k",
+                "-ac",
+                "2",
+                "-f",
+                "hls",
+                "-hls_time",
+                str(SEGMENT_SECONDS),
+                "-hls_playlist_type",
+                "vod",
+                "-hls_segment_filename",
+                str(target / "seg%03d.ts"),
+                str(target / "index.m3u8"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+
+def _loop_segments(root: Path, tag: str) -> list[tuple[str, str]]:
+    """(EXTINF line, file name) for each segment of the encoded loop."""
+    lines = (root / "_media" / tag / "index.m3u8").read_text().splitlines()
+    return [
+        (line, lines[index + 1]) for index, line in enumerate(lines) if line.startswith("#EXTINF")
+    ]
+
+
+def write_title_media(root: Path, slug: str, minutes: int, languages: tuple[str, ...]) -> None:
+    """Master and variant playlists for one playable, plus its captions and nothing else."""
+    folder = root / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    master = ["#EXTM3U", "#EXT-X-VERSION:3"]
+    loops = max(1, minutes * 60 // LOOP_SECONDS)
+    for tag, width, height, _, bandwidth in QUALITIES:
+        segments = _loop_segments(root, tag)
+        variant = [
+            "#EXTM3U",
+            "#EXT-X-VERSION:3",
+            f"#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}",
+            "#EXT-X-MEDIA-SEQUENCE:0",
+            "#EXT-X-PLAYLIST-TYPE:VOD",
+        ]
+        for loop in range(loops):
+            if loop:
+                variant.append("#EXT-X-DISCONTINUITY")
+            for extinf, name in segments:
+                variant += [extinf, f"../_media/{tag}/{name}"]
+        variant.append("#EXT-X-ENDLIST")
+        (folder / f"{tag}.m3u8").write_text("\n".join(variant) + "\n")
+        master += [
+            f"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={width}x{height},"
+            'CODECS="avc1.4d401e,mp4a.40.2"',
+            f"{tag}.m3u8",
+        ]
+    (folder / "master.m3u8").write_text("\n".join(master) + "\n")
+    for language in languages:
+        (folder / f"{language}.vtt").write_text(_webvtt(language, loops * LOOP_SECONDS))
+
+
+CAPTION_LINES = {
+    "en": ("[gentle tone]", "The picture holds steady.", "Colours drift across the frame."),
+    "es": ("[tono suave]", "La imagen se mantiene estable.", "Los colores cruzan el cuadro."),
+    "fr": ("[tonalité douce]", "L'image reste stable.", "Les couleurs traversent l'image."),
+}
+
+
+def _timestamp(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.000"
+
+
+def _webvtt(language: str, total_seconds: int) -> str:
+    lines = CAPTION_LINES[language]
+    cues = ["WEBVTT", ""]
+    for index, start in enumerate(range(0, total_seconds - 4, 20)):
+        cues += [
+            f"{_timestamp(start)} --> {_timestamp(start + 4)}",
+            lines[index % len(lines)],
+            "",
+        ]
+    return "\n".join(cues)
+
+
+def write_poster(root: Path, slug: str, title: str, index: int) -> str:
+    top, bottom = POSTER_COLOURS[index % len(POSTER_COLOURS)]
+    words, lines, line = title.split(), [], ""
+    for word in words:
+        if len(line) + len(word) > 14 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    text = "".join(
+        f'<text x="150" y="{300 + i * 40 - len(lines) * 20}" text-anchor="middle">'
+        f"{escape(part)}</text>"
+        for i, part in enumerate(lines)
+    )
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 450" width="300" height="450">'
+        f'<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1"><stop offset="0" '
+        f'stop-color="{top}"/><stop offset="1" stop-color="{bottom}"/></linearGradient></defs>'
+        '<rect width="300" height="450" fill="url(#g)"/>'
+        '<circle cx="240" cy="80" r="120" fill="#ffffff" opacity="0.07"/>'
+        '<g fill="#ffffff" font-family="Helvetica, Arial, sans-serif" font-size="30" '
+        f'font-weight="700">{text}</g></svg>'
+    )
+    (root / slug).mkdir(parents=True, exist_ok=True)
+    (root / slug / "poster.svg").write_text(svg)
+    return origin_url(f"{slug}/poster.svg")
+
+
+def _media_record(slug: str, languages: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "streams": [
+            {
+                "url": origin_url(f"{slug}/master.m3u8"),
+                "quality_tag": None,
+                "drm_required": False,
+                "is_primary": True,
+            }
+        ],
+        "captions": [
+            {
+                "language_code": language,
+                "url": origin_url(f"{slug}/{language}.vtt"),
+                "format": "WEBVTT",
+                "is_default": language == "en",
+            }
+            for language in languages
+        ],
+    }
+
+
+def build_demo(root: Path, *, ffmpeg: str | None = None) -> dict[str, Any]:
+    """Write the origin files and return the catalog document for import_catalog."""
+    encode_loops(root, ffmpeg=ffmpeg)
+    now = timezone.now().replace(microsecond=0)
+    start = (now - timedelta(days=30)).isoformat()
+    movies = []
+    for index, movie in enumerate(MOVIES):
+        slug = slugify(movie.title)
+        languages = ("en", "es", "fr") if index % 3 == 0 else ("en", "es")
+        write_title_media(root, slug, movie.minutes, languages)
+        movies.append(
+            {
+                "title": movie.title,
+                "synopsis": movie.synopsis,
+                "genres": list(movie.genres),
+                "maturity_rating": movie.rating,
+                "duration_minutes": movie.minutes,
+                "release_year": movie.year,
+                "poster_url": write_poster(root, slug, movie.title, index),
+                "availability_start": start,
+                "availability_end": (now + timedelta(days=movie.days_left)).isoformat(),
+                "visibility": "VISIBLE",
+                **_media_record(slug, languages),
+            }
+        )
+    series_slug = slugify(SERIES.title)
+    seasons = []
+    for number, season_title, episode_titles in SERIES.seasons:
+        episodes = []
+        for episode_number, episode_title in enumerate(episode_titles, start=1):
+            slug = f"{series_slug}-s{number}e{episode_number}"
+            write_title_media(root, slug, SERIES.episode_minutes, ("en", "es"))
+            episodes.append(
+                {
+                    "number": episode_number,
+                    "title": episode_title,
+                    "synopsis": f"Season {number}, episode {episode_number}: {episode_title}.",
+                    "duration_minutes": SERIES.episode_minutes,
+                    "release_year": 2022 + number,
+                    **_media_record(slug, ("en", "es")),
+                }
+            )
+        seasons.append({"number": number, "title": season_title, "episodes": episodes})
+    return {
+        "version": 1,
+        "genres": [{"name": name} for name in GENRES],
+        "movies": movies,
+        "series": [
+            {
+                "title": SERIES.title,
+                "synopsis": SERIES.synopsis,
+                "genres": list(SERIES.genres),
+                "maturity_rating": SERIES.rating,
+                "poster_url": write_poster(root, series_slug, SERIES.title, 5),
+                "availability_start": start,
+                "availability_end": (now + timedelta(days=365)).isoformat(),
+                "visibility": "VISIBLE",
+                "seasons": seasons,
+            }
+        ],
+    }
