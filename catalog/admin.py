@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Q, QuerySet, Value
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
@@ -227,7 +229,7 @@ class CaptionFormSet(MediaFormSet):
 
 
 def verdict(obj: StreamSource | CaptionTrack) -> SafeString:
-    if obj.pk is None:
+    if obj._state.adding:  # a UUID pk is set before the first save, so ask the state
         return badge("Checked after saving", "grey")
     checked = (
         f"checked {timezone.localtime(obj.last_validated_at):%Y-%m-%d %H:%M}"
@@ -260,6 +262,10 @@ class StreamSourceInline(admin.TabularInline):  # type: ignore[type-arg]
 
 class CaptionTrackInline(admin.TabularInline):  # type: ignore[type-arg]
     model = CaptionTrack
+    # A plain one-line input: the admin's default URL widget adds a "Currently:" link above it.
+    formfield_overrides = {
+        models.URLField: {"widget": forms.URLInput(attrs={"class": "vURLField"})}
+    }
     formset = CaptionFormSet
     fields = ["language_code", "caption_url", "format", "is_default", "media_verdict"]
     readonly_fields = ["media_verdict"]
@@ -297,8 +303,14 @@ class GenreAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return int(obj.series)
 
 
+class PortalAdminMedia:
+    css = {"all": ["catalog/admin.css"]}
+
+
 class TitleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """What movies and series share: list columns, filters, actions and the save path."""
+
+    Media = PortalAdminMedia
 
     search_fields = ["title", "synopsis"]
     autocomplete_fields = ["genres"]
@@ -540,6 +552,7 @@ class SeasonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    Media = PortalAdminMedia
     list_display = ["__str__", "series_title", "duration_minutes", "release_year", "media_badge"]
     list_select_related = ["season__series"]
     list_filter = ["season__series"]

@@ -55,5 +55,12 @@ class EncryptedStreamURLField(models.TextField):  # type: ignore[type-arg]
 
     def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
         return super().formfield(
-            **{"form_class": forms.URLField, "max_length": 1000, "assume_scheme": "https", **kwargs}
+            **{
+                "form_class": forms.URLField,
+                "max_length": 1000,
+                "assume_scheme": "https",
+                **kwargs,
+                # TextField (and the admin) would render a textarea; a URL is one line.
+                "widget": forms.URLInput(attrs={"class": "vURLField"}),
+            }
         )
