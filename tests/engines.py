@@ -16,6 +16,8 @@ os.environ.setdefault("PORTAL_ENGINES_DIR", str(Path(BASE_DIR) / ".local" / "eng
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "k" * 50)
 # A fixed Fernet key for stream URLs (tests rotate keys on top of it).
 os.environ.setdefault("STREAM_URL_KEYS", "dGVzdHMtb25seS1zdHJlYW0tdXJsLWtleS0wMDAwMDA=")
+# The demo origin of the tests, apart from make run's (encoded once, reused across runs).
+os.environ.setdefault("LOCAL_ORIGIN_ROOT", str(Path(BASE_DIR) / ".local" / "origin-test"))
 os.environ.setdefault("STATICFILES_MANIFEST", "false")
 os.environ.setdefault("WHITENOISE_USE_FINDERS", "true")
 ensure_environment()

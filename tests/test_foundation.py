@@ -100,6 +100,20 @@ def test_it_warns_at_deploy_time_when_the_embedded_engines_are_in_use() -> None:
     assert "streaming_portal.W001" in result.stderr
 
 
+def test_it_fails_the_deploy_check_without_stream_url_keys() -> None:
+    result = run_manage(
+        "check",
+        "--deploy",
+        SECRET_KEY="a-production-like-secret-" + "x7Qp" * 10,
+        ALLOWED_HOSTS="portal.example.com",
+        PORTAL_EMBEDDED_ENGINES="",
+        STREAM_URL_KEYS="",
+    )
+    assert result.returncode != 0
+    assert "streaming_portal.E001" in result.stderr
+    assert "STREAM_URL_KEYS is not set" in result.stderr
+
+
 def test_it_refuses_to_start_without_a_secret_key_in_production() -> None:
     result = run_manage("check")
     assert result.returncode != 0
