@@ -87,9 +87,17 @@ def media_verdict_counts(lookup: str) -> dict[str, Any]:
             start=Value(0),
         )
 
+    total = sum(
+        (
+            Count(f"{lookup}{relation}", distinct=True)
+            for relation in ("stream_sources", "caption_tracks")
+        ),
+        start=Value(0),
+    )
     return {
         "media_invalid": count(ValidationStatus.INVALID),
         "media_unknown": count(ValidationStatus.UNKNOWN),
+        "media_total": total,
     }
 
 
@@ -137,7 +145,8 @@ class AvailabilityFilter(admin.SimpleListFilter):
         soon = now + timedelta(days=settings.LAST_CHANCE_DAYS)
         conditions = {
             AvailabilityState.UPCOMING: Q(availability_start__gt=now),
-            AvailabilityState.LIVE: Q(availability_start__lte=now, availability_end__gt=now),
+            # As on the badge: "Live" titles are those not in their last days.
+            AvailabilityState.LIVE: Q(availability_start__lte=now, availability_end__gt=soon),
             AvailabilityState.LAST_CHANCE: Q(
                 availability_start__lte=now, availability_end__gt=now, availability_end__lte=soon
             ),
@@ -156,6 +165,7 @@ class MediaVerdictFilter(admin.SimpleListFilter):
             ("invalid", "Has invalid media"),
             ("unknown", "Has unchecked media"),
             ("valid", "All media valid"),
+            ("none", "Has no media"),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -165,7 +175,9 @@ class MediaVerdictFilter(admin.SimpleListFilter):
         if value == "unknown":
             return queryset.filter(media_invalid=0, media_unknown__gt=0)
         if value == "valid":
-            return queryset.filter(media_invalid=0, media_unknown=0)
+            return queryset.filter(media_invalid=0, media_unknown=0, media_total__gt=0)
+        if value == "none":
+            return queryset.filter(media_total=0)
         return queryset
 
 
@@ -264,7 +276,10 @@ class CaptionTrackInline(admin.TabularInline):  # type: ignore[type-arg]
     model = CaptionTrack
     # A plain one-line input: the admin's default URL widget adds a "Currently:" link above it.
     formfield_overrides = {
-        models.URLField: {"widget": forms.URLInput(attrs={"class": "vURLField"})}
+        models.URLField: {
+            "assume_scheme": "https",
+            "widget": forms.URLInput(attrs={"class": "vURLField"}),
+        }
     }
     formset = CaptionFormSet
     fields = ["language_code", "caption_url", "format", "is_default", "media_verdict"]
@@ -307,10 +322,15 @@ class PortalAdminMedia:
     css = {"all": ["catalog/admin.css"]}
 
 
+# Every URL in the catalog must be HTTPS, so a URL typed without a scheme means https://.
+HTTPS_URLS: dict[Any, dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
+
+
 class TitleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """What movies and series share: list columns, filters, actions and the save path."""
 
     Media = PortalAdminMedia
+    formfield_overrides = HTTPS_URLS
 
     search_fields = ["title", "synopsis"]
     autocomplete_fields = ["genres"]
@@ -361,6 +381,8 @@ class TitleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description="Media")
     def media_badge(self, obj: Any) -> SafeString:
         invalid, unknown = getattr(obj, "media_invalid", 0), getattr(obj, "media_unknown", 0)
+        if not getattr(obj, "media_total", 0):
+            return badge("No media", "amber")
         if invalid:
             return badge(f"{invalid} invalid", "red")
         if unknown:
@@ -476,6 +498,15 @@ class SeasonInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
     show_change_link = True
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Season]:
+        # The row label reads the series; the links show the episode count: no query per row.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("series")
+            .annotate(episodes_total=Count("episodes"))
+        )
+
     @admin.display(description="Episodes")
     def episode_links(self, obj: Season) -> SafeString:
         if obj.pk is None:
@@ -485,7 +516,7 @@ class SeasonInline(admin.TabularInline):  # type: ignore[type-arg]
             '<a href="{}?season={}">add one</a>',
             reverse("admin:catalog_episode_changelist"),
             obj.pk,
-            obj.episodes.count(),
+            getattr(obj, "episodes_total", 0),
             reverse("admin:catalog_episode_add"),
             obj.pk,
         )
@@ -553,6 +584,7 @@ class SeasonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     Media = PortalAdminMedia
+    formfield_overrides = HTTPS_URLS
     list_display = ["__str__", "series_title", "duration_minutes", "release_year", "media_badge"]
     list_select_related = ["season__series"]
     list_filter = ["season__series"]

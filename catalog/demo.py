@@ -188,7 +188,7 @@ SERIES = DemoSeries(
 
 
 def origin_url(path: str) -> str:
-    return settings.LOCAL_ORIGIN_URL.rstrip("/") + "/" + path.lstrip("/")
+    return str(settings.LOCAL_ORIGIN_URL).rstrip("/") + "/" + path.lstrip("/")
 
 
 def encode_loops(root: Path, *, ffmpeg: str | None = None) -> None:

@@ -297,7 +297,12 @@ class _Importer:
         if not isinstance(record, Mapping):
             self.errors.add(where, None, "must be a JSON object.")
             return False
-        episode = Episode.objects.filter(season=season, number=record.get("number")).first()
+        number = record.get("number")
+        episode = (
+            Episode.objects.filter(season=season, number=number).first()
+            if isinstance(number, int)
+            else None
+        )
         created = episode is None
         episode = episode or Episode(season=season)
         before = _snapshot(episode)

@@ -27,9 +27,10 @@ from catalog.querysets import TitleQuerySet, VideoQuerySet
 from catalog.validation import ConstraintErrorsOnFields
 
 HTTPS_PREFIX = "https://"
-# A caption URL's file type, allowing a signed-URL query string after it.
-VTT_URL = r"\.vtt(\?.*)?$"
-TTML_URL = r"\.(ttml|dfxp|xml)(\?.*)?$"
+# A caption URL's file type, read from its path: a signed-URL query string may follow, but an
+# extension inside the query string ("x.ttml?name=a.vtt") does not count.
+VTT_URL = r"^[^?#]*\.vtt(\?[^#]*)?$"
+TTML_URL = r"^[^?#]*\.(ttml|dfxp|xml)(\?[^#]*)?$"
 
 
 class Visibility(models.TextChoices):

@@ -6,7 +6,7 @@ long run still shows that it moves without flooding the log.
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any, cast
 
 
 class ProgressBar:
@@ -29,3 +29,8 @@ class ProgressBar:
         if tenth != self.last_tenth:
             self.last_tenth = tenth
             self.stream.write(line + "\n")
+
+
+def for_command(command: Any, label: str) -> ProgressBar:
+    """A bar on a management command's stderr (the raw stream: no forced line endings)."""
+    return ProgressBar(cast("IO[str]", command.stderr._out), label)

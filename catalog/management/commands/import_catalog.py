@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.importer import ImportFailed, import_catalog
-from streaming_portal.progress import ProgressBar
+from streaming_portal.progress import for_command as progress_bar
 
 
 class Command(BaseCommand):
@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 by=user,
                 allow_past_availability=options["allow_past_availability"],
                 dry_run=options["dry_run"],
-                progress=ProgressBar(self.stderr._out, "Importing"),
+                progress=progress_bar(self, "Importing"),
             )
         except ImportFailed as failure:
             for message in failure.errors:

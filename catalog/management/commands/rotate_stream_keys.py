@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from catalog import crypto
 from catalog.models import StreamSource
-from streaming_portal.progress import ProgressBar
+from streaming_portal.progress import for_command as progress_bar
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be 1 or more.")
         table = StreamSource._meta.db_table
         total = StreamSource.objects.count()
-        progress = ProgressBar(self.stderr._out, "Re-encrypting")
+        progress = progress_bar(self, "Re-encrypting")
         done, last_id = 0, None
         while True:
             with transaction.atomic(), connection.cursor() as cursor:

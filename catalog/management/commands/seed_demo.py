@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from catalog.demo import build_demo
 from catalog.importer import ImportFailed, import_catalog
 from catalog.models import Movie
-from streaming_portal.progress import ProgressBar
+from streaming_portal.progress import for_command as progress_bar
 
 
 class Command(BaseCommand):
@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 document,
                 by=user,
                 allow_past_availability=True,
-                progress=ProgressBar(self.stderr._out, "Loading demo"),
+                progress=progress_bar(self, "Loading demo"),
             )
         except ImportFailed as failure:
             message = "The demo catalog did not load:\n" + "\n".join(failure.errors)
