@@ -14,16 +14,19 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from catalog.fields import EncryptedStreamURLField
 from catalog.languages import ISO_639_1_CODES, LANGUAGE_CHOICES, language_name
 from catalog.querysets import TitleQuerySet, VideoQuerySet
+from catalog.search import SEARCH_CONFIG
 from catalog.validation import ConstraintErrorsOnFields
 
 HTTPS_PREFIX = "https://"
@@ -163,6 +166,21 @@ class Title(ConstraintErrorsOnFields):
         default=Visibility.HIDDEN,
         help_text="Use the Publish and Hide actions: publishing checks streams and captions.",
     )
+    # Full-text search document, folded by portal_unaccent (catalog/search.py).
+    search_document = models.GeneratedField(
+        expression=SearchVector(
+            Func(F("title"), function="portal_unaccent", output_field=models.TextField()),
+            config=SEARCH_CONFIG,
+            weight="A",
+        )
+        + SearchVector(
+            Func(F("synopsis"), function="portal_unaccent", output_field=models.TextField()),
+            config=SEARCH_CONFIG,
+            weight="B",
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -199,6 +217,7 @@ class Title(ConstraintErrorsOnFields):
                 fields=["visibility", "availability_end", "availability_start"],
                 name="%(app_label)s_%(class)s_window_idx",
             ),
+            GinIndex(fields=["search_document"], name="%(app_label)s_%(class)s_search_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from catalog.models import Title  # noqa: F401
+    from accounts.models import Profile
 
 _T = TypeVar("_T", bound=models.Model)
 
@@ -39,12 +39,20 @@ class TitleQuerySet(models.QuerySet[_T], Generic[_T]):
         """At or below ``ceiling`` (a MaturityRating value); None means no ceiling."""
         return self if ceiling is None else self.filter(maturity_rating__lte=ceiling)
 
+    def for_profile(self, profile: Profile, at: datetime | None = None) -> TitleQuerySet[_T]:
+        """What ``profile`` may browse now: available, and under a kids profile's ceiling."""
+        return self.available(at).for_maturity(profile.maturity_ceiling)
+
 
 class VideoQuerySet(models.QuerySet[Any]):
     def available(self, at: datetime | None = None) -> VideoQuerySet:
         """Playable now: a movie that is available, or an episode of an available series."""
         at = at or timezone.now()
         return self.filter(_window("movie__", at) | _window("episode__season__series__", at))
+
+    def for_profile(self, profile: Profile, at: datetime | None = None) -> VideoQuerySet:
+        """What ``profile`` may play now."""
+        return self.available(at).for_maturity(profile.maturity_ceiling)
 
     def for_maturity(self, ceiling: int | None) -> VideoQuerySet:
         if ceiling is None:

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.viewer",
             ],
         },
     },
@@ -164,7 +165,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:profiles"
+LOGOUT_REDIRECT_URL = "catalog:home"
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Streaming portal <noreply@localhost>")
 
 # --- Internationalisation -------------------------------------------------------------------
 
@@ -245,6 +250,13 @@ if not STREAM_URL_KEYS and DEBUG:
 
 # Kids profiles see titles rated at or below this (catalog.models.MaturityRating).
 KIDS_MATURITY_CEILING = env.int("KIDS_MATURITY_CEILING", default=7)
+# How long the home page's genre rows stay cached (per audience; catalog edits clear them).
+BROWSE_CACHE_SECONDS = env.int("BROWSE_CACHE_SECONDS", default=60)
+# Continue watching: a position counts once it reaches this many seconds or this fraction of
+# the running time, whichever comes first (so an accidental click does not put a title there).
+CONTINUE_WATCHING_MIN_SECONDS = env.int("CONTINUE_WATCHING_MIN_SECONDS", default=30)
+CONTINUE_WATCHING_MIN_FRACTION = env.float("CONTINUE_WATCHING_MIN_FRACTION", default=0.05)
+
 # A title whose window ends within this many days is flagged "last day(s) to watch".
 LAST_CHANCE_DAYS = env.int("LAST_CHANCE_DAYS", default=7)
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 from streaming_portal import views
 
@@ -14,6 +13,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("origin/<path:path>", views.origin_file, name="origin"),
-    # Until the viewer pages land, the front door is the editors' admin.
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("account/", include("accounts.urls")),
+    path("playback/", include("playback.urls")),
+    path("", include("catalog.urls")),
 ]

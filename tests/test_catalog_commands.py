@@ -165,8 +165,9 @@ def test_it_changes_nothing_when_the_same_file_is_imported_twice(
 
 
 def test_it_upserts_by_title_ignoring_case(tmp_path: Path, editor: Any) -> None:
-    run_import(tmp_path, catalog_document())
-    document = catalog_document()
+    original = catalog_document()
+    run_import(tmp_path, original)
+    document = copy.deepcopy(original)  # the same windows: only the edited record changes
     document["movies"][0]["title"] = "HARBOUR LIGHTS"
     document["movies"][0]["synopsis"] = "A new synopsis."
 

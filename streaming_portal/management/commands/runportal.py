@@ -12,12 +12,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.services import demo_household
 from streaming_portal.supervisor import ProcessSpec, Supervisor
 
 DEMO_USERS = (
     # (username, is_staff, what they are for)
     ("editor", True, "content editor: the Django admin"),
-    ("viewer", False, "household viewer: the viewer pages"),
+    ("viewer", False, "household viewer (profiles Alex and Kids): the viewer pages"),
 )
 
 
@@ -87,6 +88,8 @@ class Command(BaseCommand):
             if created or username not in known:
                 user.set_password(password)
                 user.save(update_fields=["password"])
+            if not is_staff:
+                demo_household(user=user)
             logins.append((username, password, purpose))
         logins_file.write_text("".join(f"{name}:{password}\n" for name, password, _ in logins))
         logins_file.chmod(0o600)

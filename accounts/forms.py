@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from accounts.models import AvatarColour
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password.",
+    )
+    profile_name = forms.CharField(
+        label="Your profile name",
+        max_length=50,
+        help_text="You can add the rest of the household next.",
+    )
+
+
+class LoginForm(AuthenticationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "E-mail or username"
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(max_length=50)
+    is_kids = forms.BooleanField(
+        label="Kids profile", required=False, help_text="Shows only titles rated for children."
+    )
+    avatar_colour = forms.ChoiceField(
+        label="Colour", choices=AvatarColour.choices, widget=forms.RadioSelect
+    )

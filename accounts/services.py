@@ -1,0 +1,101 @@
+"""Household workflows: sign-up and the profile rules that span an account and its profiles."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import Account, AvatarColour, Profile, SubscriptionPlan
+
+AVATAR_ROTATION = list(AvatarColour)
+
+
+def account_sign_up(
+    *,
+    email: str,
+    password: str,
+    profile_name: str,
+    plan: str = SubscriptionPlan.STANDARD,
+) -> Account:
+    """Create the user, the household account and its first profile, all or nothing.
+
+    The user's username is the e-mail address, lowercased, so logging in by e-mail works.
+    Raises ValidationError naming the field.
+    """
+    email = email.strip()
+    user_model = get_user_model()
+    username = email.lower()
+    if user_model.objects.filter(username=username).exists():
+        raise ValidationError({"email": "An account with this e-mail address already exists."})
+    user = user_model(username=username, email=email)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
+    with transaction.atomic():
+        user.save()
+        account = Account(owner=user, email=email, subscription_plan=plan)
+        account.full_clean(exclude=["owner"])
+        account.save()
+        profile_create(account=account, name=profile_name, is_kids=False)
+    return account
+
+
+def profile_create(
+    *, account: Account, name: str, is_kids: bool, avatar_colour: str | None = None
+) -> Profile:
+    """Add a profile unless the plan's limit is reached (checked under a lock on the account)."""
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        count = locked.profiles.count()
+        if count >= locked.profile_limit:
+            raise ValidationError(
+                {
+                    "name": f"The {locked.get_subscription_plan_display()} plan allows "
+                    f"{locked.profile_limit} profiles, and this household has {count}. Remove "
+                    "one first."
+                }
+            )
+        profile = Profile(
+            account=locked,
+            name=name.strip(),
+            is_kids=is_kids,
+            avatar_colour=avatar_colour or AVATAR_ROTATION[count % len(AVATAR_ROTATION)],
+        )
+        profile.full_clean()
+        profile.save()
+    return profile
+
+
+def profile_update(*, profile: Profile, name: str, is_kids: bool, avatar_colour: str) -> Profile:
+    profile.name = name.strip()
+    profile.is_kids = is_kids
+    profile.avatar_colour = avatar_colour
+    profile.full_clean()
+    profile.save(update_fields=["name", "is_kids", "avatar_colour"])
+    return profile
+
+
+def profile_delete(*, profile: Profile) -> None:
+    """Delete a profile and its progress; a household always keeps at least one profile."""
+    with transaction.atomic():
+        Account.objects.select_for_update().filter(pk=profile.account_id).get()
+        if Profile.objects.filter(account_id=profile.account_id).count() <= 1:
+            raise ValidationError("A household needs at least one profile.")
+        profile.delete()
+
+
+def demo_household(*, user: User) -> Account:
+    """The demo viewer's household: an adult and a kids profile (idempotent)."""
+    account = Account.objects.filter(owner=user).first()
+    if account is None:
+        email = getattr(user, "email", "") or "viewer@example.com"
+        account = Account.objects.create(owner=user, email=email)
+    if not account.profiles.exists():
+        profile_create(account=account, name="Alex", is_kids=False, avatar_colour="red")
+        profile_create(account=account, name="Kids", is_kids=True, avatar_colour="amber")
+    return account

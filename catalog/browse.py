@@ -1,0 +1,263 @@
+"""What the viewer pages show, in a fixed number of queries whatever the catalog size.
+
+Every function starts from ``for_profile(profile)``, the single statement of what a profile
+may see. Cards for movies and series are read as one ``UNION ALL`` of plain rows, so a genre
+page or a search result pages through both kinds at once, and a card never needs a query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchRank
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Profile
+from catalog.models import Episode, Genre, MaturityRating, Movie, Season, Series
+from catalog.origin import browser_url
+from catalog.search import search_query
+
+ROW_SIZE = 20
+MOVIE, SERIES = "MOVIE", "SERIES"
+CARD_FIELDS = (
+    "pk",
+    "kind",
+    "title",
+    "slug",
+    "synopsis",
+    "poster_url",
+    "maturity_rating",
+    "availability_start",
+    "availability_end",
+    "year",
+    "minutes",
+    "season_count",
+)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One poster in a row or grid: everything its hover state shows, no lazy loads."""
+
+    pk: UUID
+    kind: str
+    title: str
+    slug: str
+    synopsis: str
+    poster_url: str
+    maturity_rating: int
+    availability_start: datetime
+    availability_end: datetime
+    year: int | None
+    minutes: int | None
+    season_count: int | None
+
+    @property
+    def url(self) -> str:
+        name = "catalog:movie" if self.kind == MOVIE else "catalog:series"
+        return reverse(name, kwargs={"slug": self.slug})
+
+    @property
+    def poster(self) -> str:
+        return browser_url(self.poster_url) if self.poster_url else ""
+
+    @property
+    def rating_label(self) -> str:
+        return MaturityRating(self.maturity_rating).label
+
+    @property
+    def duration_label(self) -> str:
+        if self.kind == SERIES:
+            count = self.season_count or 0
+            return f"{count} season{'s' if count != 1 else ''}"
+        hours, minutes = divmod(self.minutes or 0, 60)
+        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+    @property
+    def last_chance(self) -> bool:
+        return self.availability_end - timezone.now() < timedelta(days=settings.LAST_CHANCE_DAYS)
+
+    @property
+    def leaves_on(self) -> datetime:
+        return self.availability_end
+
+
+@dataclass
+class Row:
+    genre: Genre
+    cards: list[Card] = field(default_factory=list)
+
+
+def _movie_cards(movies: QuerySet[Movie], *extra: str) -> QuerySet[Any]:
+    # "kind" is the video's own column (MOVIE); series say SERIES in the same column.
+    return movies.annotate(
+        year=F("release_year"),
+        minutes=F("duration_minutes"),
+        season_count=Value(None, output_field=IntegerField()),
+    ).values(*CARD_FIELDS, *extra)
+
+
+def _series_cards(series: QuerySet[Series], *extra: str) -> QuerySet[Any]:
+    first_year = (
+        Episode.objects.filter(season__series=OuterRef("pk"))
+        .values("season__series")
+        .annotate(year=Min("release_year"))
+        .values("year")
+    )
+    season_count = (
+        Season.objects.filter(series=OuterRef("pk"))
+        .values("series")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return series.annotate(
+        kind=Value(SERIES),
+        year=Subquery(first_year, output_field=IntegerField()),
+        minutes=Value(None, output_field=IntegerField()),
+        season_count=Subquery(season_count, output_field=IntegerField()),
+    ).values(*CARD_FIELDS, *extra)
+
+
+def card_union(movies: QuerySet[Movie], series: QuerySet[Series]) -> QuerySet[Any]:
+    """Movies and series as one queryset of card rows (order it, slice it, count it)."""
+    return _movie_cards(movies).union(_series_cards(series), all=True)
+
+
+def to_cards(rows: Any) -> list[Card]:
+    return [Card(**{name: row[name] for name in CARD_FIELDS}) for row in rows]
+
+
+def cards_for(ids: set[UUID], profile: Profile) -> dict[UUID, Card]:
+    """Cards for the given movie and series ids, re-checked against what ``profile`` may see."""
+    rows = card_union(
+        Movie.objects.for_profile(profile).filter(pk__in=ids),
+        Series.objects.for_profile(profile).filter(pk__in=ids),
+    )
+    return {card.pk: card for card in to_cards(rows)}
+
+
+def _ranked_ids(model: type[Movie] | type[Series], profile: Profile) -> list[tuple[int, UUID]]:
+    """(genre id, title id) for the newest ROW_SIZE titles of each genre, in one query."""
+    through = model.genres.through
+    owner = "movie" if model is Movie else "series"
+    return list(
+        through.objects.filter(**{f"{owner}__in": model.objects.for_profile(profile)})
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("genre_id"),
+                order_by=[F(f"{owner}__availability_start").desc(), F(f"{owner}__title").asc()],
+            )
+        )
+        .filter(rank__lte=ROW_SIZE)  # type: ignore[misc]  # an annotation, not a field
+        .values_list("genre_id", f"{owner}_id")
+    )
+
+
+def genre_rows(profile: Profile) -> list[Row]:
+    """A row per genre that has something for this profile: 5 queries, then cached.
+
+    The rows depend only on the audience (adult or kids), not on the profile, so they are
+    cached per audience and per catalog version (bumped on every catalog save).
+    """
+    key = f"browse:rows:{profile.maturity_ceiling}:{catalog_version()}"
+    cached: list[Row] | None = cache.get(key)
+    if cached is not None:
+        return _still_available(cached)
+    pairs = _ranked_ids(Movie, profile) + _ranked_ids(Series, profile)
+    cards = cards_for({title_id for _, title_id in pairs}, profile)
+    genres = Genre.objects.in_bulk({genre_id for genre_id, _ in pairs})
+    rows: dict[int, Row] = {}
+    for genre_id, title_id in pairs:
+        card = cards.get(title_id)
+        if card is not None:
+            rows.setdefault(genre_id, Row(genres[genre_id])).cards.append(card)
+    ordered = sorted(rows.values(), key=lambda row: row.genre.name)
+    for row in ordered:
+        row.cards.sort(key=lambda card: (-card.availability_start.timestamp(), card.title))
+        del row.cards[ROW_SIZE:]
+    cache.set(key, ordered, settings.BROWSE_CACHE_SECONDS)
+    return ordered
+
+
+def _still_available(rows: list[Row]) -> list[Row]:
+    """Drop cards whose window closed since they were cached (visibility changes bump the
+    catalog version instead), so a cached row never shows what the query would not."""
+    now = timezone.now()
+    fresh = [
+        Row(row.genre, [c for c in row.cards if c.availability_start <= now < c.availability_end])
+        for row in rows
+    ]
+    return [row for row in fresh if row.cards]
+
+
+def featured(rows: list[Row]) -> Card | None:
+    """The hero: the newest title with a poster among the rows already loaded (no query)."""
+    candidates = [card for row in rows for card in row.cards if card.poster]
+    return max(candidates, key=lambda card: card.availability_start, default=None)
+
+
+def genre_titles(genre: Genre, profile: Profile) -> QuerySet[Any]:
+    return card_union(
+        Movie.objects.for_profile(profile).filter(genres=genre),
+        Series.objects.for_profile(profile).filter(genres=genre),
+    ).order_by("title")
+
+
+def search(text: str, profile: Profile) -> QuerySet[Any] | None:
+    """Ranked matches for ``text``; None when the text has no searchable word."""
+    query = search_query(text)
+    if query is None:
+        return None
+    movies = (
+        Movie.objects.for_profile(profile)
+        .filter(search_document=query)
+        .annotate(rank=SearchRank(F("search_document"), query))
+    )
+    series = (
+        Series.objects.for_profile(profile)
+        .filter(search_document=query)
+        .annotate(rank=SearchRank(F("search_document"), query))
+    )
+    return (
+        _movie_cards(movies, "rank")
+        .union(_series_cards(series, "rank"), all=True)
+        .order_by("-rank", "title")
+    )
+
+
+CATALOG_VERSION_KEY = "browse:catalog-version"
+
+
+def catalog_version() -> int:
+    version = cache.get(CATALOG_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOG_VERSION_KEY, 1, timeout=None)
+        return 1
+    return int(version)
+
+
+def bump_catalog_version() -> None:
+    """Called when the catalog changes, so cached rows are rebuilt on the next visit."""
+    try:
+        cache.incr(CATALOG_VERSION_KEY)
+    except ValueError:
+        cache.add(CATALOG_VERSION_KEY, 2, timeout=None)

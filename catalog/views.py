@@ -1,0 +1,135 @@
+"""Viewer pages: thin views over catalog.browse, all behind ``profile_required``."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from accounts.access import current_profile, profile_required
+from accounts.http import ViewerRequest
+from catalog import browse
+from catalog.languages import language_name
+from catalog.models import CaptionTrack, Episode, Genre, Movie, Season, Series
+from catalog.origin import browser_url
+from playback.progress import continue_watching, progress_by_video
+
+PAGE_SIZE = 24
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page for visitors; the browse page once a profile is chosen."""
+    if not request.user.is_authenticated:
+        return render(request, "catalog/landing.html")
+    profile = current_profile(request)
+    if profile is None:
+        return redirect("accounts:profiles")
+    request.profile = profile  # type: ignore[attr-defined]
+    rows = browse.genre_rows(profile)
+    return render(
+        request,
+        "catalog/home.html",
+        {
+            "hero": browse.featured(rows),
+            "continue_watching": continue_watching(profile),
+            "rows": rows,
+        },
+    )
+
+
+@require_GET
+@profile_required
+def genre(request: ViewerRequest, slug: str) -> HttpResponse:
+    chosen = get_object_or_404(Genre, slug=slug)
+    page = Paginator(browse.genre_titles(chosen, request.profile), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "catalog/genre.html",
+        {"genre": chosen, "page": page, "cards": browse.to_cards(page.object_list)},
+    )
+
+
+@require_GET
+@profile_required
+def search(request: ViewerRequest) -> HttpResponse:
+    text = request.GET.get("q", "").strip()[:100]
+    results = browse.search(text, request.profile) if text else None
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page")) if results else None
+    return render(
+        request,
+        "catalog/search.html",
+        {
+            "query": text,
+            "page": page,
+            "cards": browse.to_cards(page.object_list) if page else [],
+            "genres": Genre.objects.all() if not page or not page.object_list else [],
+        },
+    )
+
+
+def _captions() -> Prefetch[str, QuerySet[CaptionTrack], str]:
+    return Prefetch("caption_tracks", queryset=CaptionTrack.objects.order_by("-is_default"))
+
+
+@require_GET
+@profile_required
+def movie_detail(request: ViewerRequest, slug: str) -> HttpResponse:
+    movie = get_object_or_404(
+        Movie.objects.for_profile(request.profile).prefetch_related("genres", _captions()),
+        slug=slug,
+    )
+    progress = progress_by_video(request.profile, [movie.pk]).get(movie.pk)
+    return render(
+        request,
+        "catalog/movie_detail.html",
+        {
+            "movie": movie,
+            "poster": browser_url(movie.poster_url) if movie.poster_url else "",
+            "progress": progress,
+        },
+    )
+
+
+@require_GET
+@profile_required
+def series_detail(request: ViewerRequest, slug: str) -> HttpResponse:
+    series = get_object_or_404(
+        Series.objects.for_profile(request.profile).prefetch_related(
+            "genres",
+            Prefetch(
+                "seasons",
+                queryset=Season.objects.order_by("number").prefetch_related(
+                    Prefetch(
+                        "episodes",
+                        queryset=Episode.objects.order_by("number").prefetch_related(_captions()),
+                    )
+                ),
+            ),
+        ),
+        slug=slug,
+    )
+    seasons = list(series.seasons.all())
+    number = request.GET.get("season")
+    season = next((s for s in seasons if str(s.number) == number), seasons[0] if seasons else None)
+    episodes = list(season.episodes.all()) if season else []
+    progress = progress_by_video(request.profile, [episode.pk for episode in episodes])
+    languages = sorted(
+        {language_name(c.language_code) for e in episodes for c in e.caption_tracks.all()}
+    )
+    return render(
+        request,
+        "catalog/series_detail.html",
+        {
+            "series": series,
+            "poster": browser_url(series.poster_url) if series.poster_url else "",
+            "seasons": seasons,
+            "season": season,
+            "episodes": [(episode, progress.get(episode.pk)) for episode in episodes],
+            "languages": languages,
+        },
+    )

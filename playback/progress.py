@@ -1,0 +1,94 @@
+"""Reading watch progress for the viewer pages (writing it is the heartbeat flush's job)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.urls import reverse
+
+from accounts.models import Profile
+from catalog.models import Video
+from catalog.origin import browser_url
+from playback.models import WatchProgress
+
+ROW_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ProgressEntry:
+    video_id: UUID
+    title: str
+    subtitle: str
+    poster_url: str
+    title_url: str
+    progress_seconds: int
+    duration_seconds: int
+
+    @property
+    def percent(self) -> int:
+        if not self.duration_seconds:
+            return 0
+        return min(100, round(100 * self.progress_seconds / self.duration_seconds))
+
+    @property
+    def remaining_label(self) -> str:
+        minutes = max(0, self.duration_seconds - self.progress_seconds) // 60
+        return f"{minutes} min left"
+
+    @property
+    def poster(self) -> str:
+        return browser_url(self.poster_url) if self.poster_url else ""
+
+
+def counts_for_continue_watching() -> Q:
+    """The rule: 30 s or 5 % of the running time, whichever comes first (settings)."""
+    return Q(progress_seconds__gte=settings.CONTINUE_WATCHING_MIN_SECONDS) | Q(
+        progress_seconds__gte=F("video__duration_seconds") * settings.CONTINUE_WATCHING_MIN_FRACTION
+    )
+
+
+def continue_watching(profile: Profile) -> list[ProgressEntry]:
+    """The profile's unfinished titles, newest first, that it may still play: one query."""
+    rows = (
+        WatchProgress.objects.filter(profile=profile, is_finished=False)
+        .filter(counts_for_continue_watching())
+        .filter(video__in=Video.objects.for_profile(profile))
+        .select_related("video__movie", "video__episode__season__series")
+        .order_by("-last_watched_timestamp")[:ROW_SIZE]
+    )
+    return [_entry(row) for row in rows]
+
+
+def _entry(row: WatchProgress) -> ProgressEntry:
+    video = row.video
+    movie = getattr(video, "movie", None)
+    if movie is not None:
+        title, subtitle, poster = movie.title, "", movie.poster_url
+        url = reverse("catalog:movie", kwargs={"slug": movie.slug})
+    else:
+        episode = video.episode
+        series = episode.season.series
+        title = series.title
+        subtitle = f"S{episode.season.number}:E{episode.number} {episode.title}"
+        poster = series.poster_url
+        url = reverse("catalog:series", kwargs={"slug": series.slug})
+    return ProgressEntry(
+        video_id=video.pk,
+        title=title,
+        subtitle=subtitle,
+        poster_url=poster,
+        title_url=url,
+        progress_seconds=row.progress_seconds,
+        duration_seconds=video.duration_seconds,
+    )
+
+
+def progress_by_video(profile: Profile, video_ids: list[UUID]) -> dict[UUID, WatchProgress]:
+    """This profile's progress for the given videos, keyed by video id: one query."""
+    return {
+        row.video_id: row
+        for row in WatchProgress.objects.filter(profile=profile, video_id__in=video_ids)
+    }
