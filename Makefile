@@ -28,7 +28,11 @@ $(VENV)/.dev-installed: requirements/dev.txt | $(BIN)/python
 run: $(VENV)/.run-installed  ## Start the whole portal (web, worker, beat) on embedded PostgreSQL and Redis
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runportal --host $(HOST) --port $(PORT)
 
+# The browser tests drive Debian's /usr/bin/chromium where it is installed (nothing is
+# downloaded then); elsewhere Playwright fetches its own Chromium once, which needs internet.
 test: $(VENV)/.dev-installed  ## Run the whole test suite against real PostgreSQL and Redis
+	@if [ -x /usr/bin/chromium ]; then echo "Browser tests use /usr/bin/chromium"; \
+	else $(BIN)/python -m playwright install chromium; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # mypy's Django plugin imports the settings, which need URLs; nothing connects to them.

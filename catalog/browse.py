@@ -27,6 +27,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -76,6 +77,13 @@ class Card:
         return reverse(name, kwargs={"slug": self.slug})
 
     @property
+    def play_url(self) -> str:
+        """A movie plays at once; a series opens on its episodes."""
+        if self.kind == MOVIE:
+            return reverse("playback:watch", kwargs={"video_id": self.pk})
+        return self.url
+
+    @property
     def poster(self) -> str:
         return browser_url(self.poster_url) if self.poster_url else ""
 
@@ -108,11 +116,16 @@ class Row:
 
 def _movie_cards(movies: QuerySet[Movie], *extra: str) -> QuerySet[Any]:
     # "kind" is the video's own column (MOVIE); series say SERIES in the same column.
-    return movies.annotate(
-        year=F("release_year"),
-        minutes=F("duration_minutes"),
-        season_count=Value(None, output_field=IntegerField()),
-    ).values(*CARD_FIELDS, *extra)
+    # order_by(): no per-branch sort inside the UNION; the caller orders the whole.
+    return (
+        movies.order_by()
+        .annotate(
+            year=F("release_year"),
+            minutes=F("duration_minutes"),
+            season_count=Value(None, output_field=IntegerField()),
+        )
+        .values(*CARD_FIELDS, *extra)
+    )
 
 
 def _series_cards(series: QuerySet[Series], *extra: str) -> QuerySet[Any]:
@@ -128,12 +141,16 @@ def _series_cards(series: QuerySet[Series], *extra: str) -> QuerySet[Any]:
         .annotate(total=Count("pk"))
         .values("total")
     )
-    return series.annotate(
-        kind=Value(SERIES),
-        year=Subquery(first_year, output_field=IntegerField()),
-        minutes=Value(None, output_field=IntegerField()),
-        season_count=Subquery(season_count, output_field=IntegerField()),
-    ).values(*CARD_FIELDS, *extra)
+    return (
+        series.order_by()
+        .annotate(
+            kind=Value(SERIES),
+            year=Subquery(first_year, output_field=IntegerField()),
+            minutes=Value(None, output_field=IntegerField()),
+            season_count=Subquery(season_count, output_field=IntegerField()),
+        )
+        .values(*CARD_FIELDS, *extra)
+    )
 
 
 def card_union(movies: QuerySet[Movie], series: QuerySet[Series]) -> QuerySet[Any]:
@@ -173,15 +190,7 @@ def _ranked_ids(model: type[Movie] | type[Series], profile: Profile) -> list[tup
 
 
 def genre_rows(profile: Profile) -> list[Row]:
-    """A row per genre that has something for this profile: 5 queries, then cached.
-
-    The rows depend only on the audience (adult or kids), not on the profile, so they are
-    cached per audience and per catalog version (bumped on every catalog save).
-    """
-    key = f"browse:rows:{profile.maturity_ceiling}:{catalog_version()}"
-    cached: list[Row] | None = cache.get(key)
-    if cached is not None:
-        return _still_available(cached)
+    """A row per genre that has something for this profile: 5 queries."""
     pairs = _ranked_ids(Movie, profile) + _ranked_ids(Series, profile)
     cards = cards_for({title_id for _, title_id in pairs}, profile)
     genres = Genre.objects.in_bulk({genre_id for genre_id, _ in pairs})
@@ -194,19 +203,51 @@ def genre_rows(profile: Profile) -> list[Row]:
     for row in ordered:
         row.cards.sort(key=lambda card: (-card.availability_start.timestamp(), card.title))
         del row.cards[ROW_SIZE:]
-    cache.set(key, ordered, settings.BROWSE_CACHE_SECONDS)
     return ordered
 
 
-def _still_available(rows: list[Row]) -> list[Row]:
-    """Drop cards whose window closed since they were cached (visibility changes bump the
-    catalog version instead), so a cached row never shows what the query would not."""
+@dataclass(frozen=True)
+class HomeFragments:
+    """The rendered hero and genre rows: the same for every profile of one audience."""
+
+    hero: str
+    rows: str
+
+
+def home_fragments(profile: Profile) -> HomeFragments:
+    """The home page's hero and rows as HTML, cached per audience and catalog version.
+
+    Rendering 160 cards costs far more than the 5 queries behind them, so the HTML is what
+    is cached. A catalog save bumps the version (catalog.signals); the time to live never
+    outlasts the first card whose window closes or whose "last days" badge appears, so a
+    cached page never shows a title the query would not.
+    """
+    key = f"browse:home:{profile.maturity_ceiling}:{catalog_version()}"
+    cached: HomeFragments | None = cache.get(key)
+    if cached is not None:
+        return cached
+    rows = genre_rows(profile)
+    fragments = HomeFragments(
+        hero=render_to_string("catalog/_hero.html", {"hero": featured(rows)}),
+        rows=render_to_string("catalog/_rows.html", {"rows": rows}),
+    )
+    cache.set(key, fragments, _time_to_live(rows))
+    return fragments
+
+
+def _time_to_live(rows: list[Row]) -> int:
     now = timezone.now()
-    fresh = [
-        Row(row.genre, [c for c in row.cards if c.availability_start <= now < c.availability_end])
+    last_chance = timedelta(days=settings.LAST_CHANCE_DAYS)
+    changes = [
+        moment
         for row in rows
+        for card in row.cards
+        for moment in (card.availability_end, card.availability_end - last_chance)
+        if moment > now
     ]
-    return [row for row in fresh if row.cards]
+    soonest = min(changes, default=now + timedelta(seconds=settings.BROWSE_CACHE_SECONDS))
+    limit = int(settings.BROWSE_CACHE_SECONDS)
+    return max(0, min(limit, int((soonest - now).total_seconds())))
 
 
 def featured(rows: list[Row]) -> Card | None:

@@ -265,9 +265,23 @@ def _loop_segments(root: Path, tag: str) -> list[tuple[str, str]]:
 
 
 def write_title_media(root: Path, slug: str, minutes: int, languages: tuple[str, ...]) -> None:
-    """Master and variant playlists for one playable, plus its captions and nothing else."""
+    """A self-contained folder per playable: playlists, segments and captions.
+
+    Segments are hard links to the shared encoded loop (no copies), so that every URL a
+    title's playlists name stays inside that title's folder, the prefix its playback
+    tokens authorise, exactly as on a real CDN.
+    """
     folder = root / slug
     folder.mkdir(parents=True, exist_ok=True)
+    for tag, *_ in QUALITIES:
+        (folder / tag).mkdir(exist_ok=True)
+        for source in (root / "_media" / tag).glob("*.ts"):
+            target = folder / tag / source.name
+            if not target.exists():
+                try:
+                    target.hardlink_to(source)
+                except OSError:  # another file system: fall back to a copy
+                    target.write_bytes(source.read_bytes())
     master = ["#EXTM3U", "#EXT-X-VERSION:3"]
     loops = max(1, minutes * 60 // LOOP_SECONDS)
     for tag, width, height, _, bandwidth in QUALITIES:
@@ -283,7 +297,7 @@ def write_title_media(root: Path, slug: str, minutes: int, languages: tuple[str,
             if loop:
                 variant.append("#EXT-X-DISCONTINUITY")
             for extinf, name in segments:
-                variant += [extinf, f"../_media/{tag}/{name}"]
+                variant += [extinf, f"{tag}/{name}"]
         variant.append("#EXT-X-ENDLIST")
         (folder / f"{tag}.m3u8").write_text("\n".join(variant) + "\n")
         master += [

@@ -21,6 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.fields import EncryptedStreamURLField
@@ -292,6 +293,9 @@ class Movie(Title, Video):
     class Meta(Title.Meta):
         ordering = ["title"]
 
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:movie", kwargs={"slug": self.slug})
+
     @property
     def video(self) -> Video:
         """The playable row (the movie's parent row; no query when the movie is loaded)."""
@@ -308,6 +312,9 @@ class Series(Title):
     class Meta(Title.Meta):
         ordering = ["title"]
         verbose_name_plural = "series"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:series", kwargs={"slug": self.slug})
 
 
 class Season(ConstraintErrorsOnFields):

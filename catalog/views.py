@@ -28,14 +28,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if profile is None:
         return redirect("accounts:profiles")
     request.profile = profile  # type: ignore[attr-defined]
-    rows = browse.genre_rows(profile)
     return render(
         request,
         "catalog/home.html",
         {
-            "hero": browse.featured(rows),
+            "fragments": browse.home_fragments(profile),
             "continue_watching": continue_watching(profile),
-            "rows": rows,
         },
     )
 

@@ -1,9 +1,13 @@
-"""Playback: watch progress (the Netflix-style document's WatchProgress) and, later, sessions."""
+"""Playback: watch progress, viewing sessions and the audit of issued stream tokens."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import Profile
 from catalog.models import Video
@@ -41,3 +45,111 @@ class WatchProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile_id} at {self.progress_seconds}s of {self.video_id}"
+
+
+class DeviceType(models.TextChoices):
+    DESKTOP = "DESKTOP", "Desktop"
+    MOBILE = "MOBILE", "Phone"
+    TABLET = "TABLET", "Tablet"
+    TV = "TV", "TV"
+    UNKNOWN = "UNKNOWN", "Unknown"
+
+
+class EndReason(models.TextChoices):
+    ENDED = "ENDED", "Played to the end"
+    CLOSED = "CLOSED", "Closed by the viewer"
+    IDLE = "IDLE", "No heartbeat (closed automatically)"
+
+
+class ViewingSession(models.Model):
+    """One sitting with the player: analytics and incident triage (the movie-portal document).
+
+    Live state (position, last heartbeat, errors) is kept in Redis while the session runs and
+    written here when it ends, by a worker, so the heartbeat path never touches this table.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="viewing_sessions")
+    profile = models.ForeignKey(
+        Profile, on_delete=models.SET_NULL, null=True, blank=True, related_name="viewing_sessions"
+    )
+    anonymous_id = models.CharField(
+        max_length=64, blank=True, help_text="For a viewer without a profile (not used yet)."
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=6, choices=EndReason.choices, blank=True)
+    completion_percent = models.PositiveSmallIntegerField(default=0)
+    device_type = models.CharField(
+        max_length=7, choices=DeviceType.choices, default=DeviceType.UNKNOWN
+    )
+    player_errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["started_at"], name="playback_session_started_idx"),
+            models.Index(
+                fields=["profile"],
+                condition=Q(ended_at__isnull=True),
+                name="playback_session_open_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completion_percent__lte=100), name="playback_session_completion_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(profile__isnull=False) | ~Q(anonymous_id=""),
+                name="playback_session_has_viewer",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="playback_session_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(device_type__in=DeviceType.values), name="playback_session_device_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} ({self.get_device_type_display()})"
+
+
+class SignedStreamToken(models.Model):
+    """The compliance record of an issued stream token: who, what, when, which session.
+
+    The token itself lives only in Redis (for its few minutes) and in the viewer's cookie;
+    this row keeps a SHA-256 of it, never the token.
+    """
+
+    pk = models.CompositePrimaryKey("token_id", "video")
+    token_id = models.UUIDField(default=uuid.uuid4)
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="stream_tokens")
+    session = models.ForeignKey(
+        ViewingSession, on_delete=models.CASCADE, related_name="stream_tokens"
+    )
+    profile = models.ForeignKey(
+        Profile, on_delete=models.SET_NULL, null=True, related_name="stream_tokens"
+    )
+    viewer_context = models.CharField(max_length=64, help_text="Keyed hash of viewer and session.")
+    signed_url = models.CharField(
+        max_length=300, help_text="The address the token opens (its path prefix), not the token."
+    )
+    key_id = models.CharField(max_length=32)
+    token_sha256 = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("issued_at"))
+                & Q(expires_at__lte=F("issued_at") + timedelta(seconds=300)),
+                name="playback_token_ttl_at_most_5_minutes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Token {self.token_id} for session {self.session_id}"

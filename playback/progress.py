@@ -12,7 +12,9 @@ from django.urls import reverse
 from accounts.models import Profile
 from catalog.models import Video
 from catalog.origin import browser_url
+from catalog.querysets import playable_by
 from playback.models import WatchProgress
+from playback.services import buffered_positions
 
 ROW_SIZE = 20
 
@@ -51,19 +53,55 @@ def counts_for_continue_watching() -> Q:
 
 
 def continue_watching(profile: Profile) -> list[ProgressEntry]:
-    """The profile's unfinished titles, newest first, that it may still play: one query."""
-    rows = (
+    """The profile's unfinished titles, newest first, that it may still play.
+
+    Merges PostgreSQL with the Redis buffer, so a title watched a moment ago shows at once:
+    one Redis read, one query, and one more only when the buffer holds titles the query
+    did not return.
+    """
+    buffered = buffered_positions(profile)
+    rows = list(
         WatchProgress.objects.filter(profile=profile, is_finished=False)
         .filter(counts_for_continue_watching())
-        .filter(video__in=Video.objects.for_profile(profile))
+        .filter(playable_by(profile, prefix="video__"))
         .select_related("video__movie", "video__episode__season__series")
         .order_by("-last_watched_timestamp")[:ROW_SIZE]
     )
-    return [_entry(row) for row in rows]
+    latest: dict[UUID, tuple[float, float, Video]] = {
+        row.video_id: (row.last_watched_timestamp.timestamp(), row.progress_seconds, row.video)
+        for row in rows
+    }
+    missing = [video_id for video_id in buffered if video_id not in latest]
+    if missing:
+        for video in (
+            Video.objects.filter(pk__in=missing)
+            .filter(playable_by(profile))
+            .select_related("movie", "episode__season__series")
+        ):
+            entry = buffered[video.pk]
+            latest[video.pk] = (entry.at_ms / 1000, entry.position, video)
+    for video_id, entry in buffered.items():
+        if video_id in latest and entry.at_ms / 1000 > latest[video_id][0]:
+            latest[video_id] = (entry.at_ms / 1000, entry.position, latest[video_id][2])
+    shown = [
+        (at, _entry(video, int(position)))
+        for at, position, video in latest.values()
+        if _counts(position, video.duration_seconds)
+    ]
+    shown.sort(key=lambda pair: pair[0], reverse=True)
+    return [entry for _, entry in shown[:ROW_SIZE]]
 
 
-def _entry(row: WatchProgress) -> ProgressEntry:
-    video = row.video
+def _counts(position: float, duration: int) -> bool:
+    if position >= duration * settings.FINISHED_FRACTION:
+        return False
+    return bool(
+        position >= settings.CONTINUE_WATCHING_MIN_SECONDS
+        or position >= duration * settings.CONTINUE_WATCHING_MIN_FRACTION
+    )
+
+
+def _entry(video: Video, progress_seconds: int) -> ProgressEntry:
     movie = getattr(video, "movie", None)
     if movie is not None:
         title, subtitle, poster = movie.title, "", movie.poster_url
@@ -81,7 +119,7 @@ def _entry(row: WatchProgress) -> ProgressEntry:
         subtitle=subtitle,
         poster_url=poster,
         title_url=url,
-        progress_seconds=row.progress_seconds,
+        progress_seconds=progress_seconds,
         duration_seconds=video.duration_seconds,
     )
 

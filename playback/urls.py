@@ -7,5 +7,11 @@ from playback import views
 app_name = "playback"
 
 urlpatterns = [
-    path("progress/<uuid:video_id>/forget/", views.forget, name="forget"),
+    path("watch/<uuid:video_id>/", views.watch, name="watch"),
+    path("playback/progress/<uuid:video_id>/forget/", views.forget, name="forget"),
+    path("api/playback/<uuid:video_id>/sessions", views.start, name="start"),
+    path("api/sessions/<uuid:session_id>/heartbeat", views.heartbeat, name="heartbeat"),
+    path("api/sessions/<uuid:session_id>/token", views.token, name="token"),
+    path("api/sessions/<uuid:session_id>/end", views.end, name="end"),
+    path("edge/<uuid:session_id>/<path:path>", views.edge_file, name="edge"),
 ]

@@ -1,14 +1,121 @@
+"""The player's pages and JSON API (docs/api.md), and the edge that serves the streams."""
+
 from __future__ import annotations
 
+import contextlib
+import json
+import time
+from typing import Any
 from uuid import UUID
 
-from django.http import HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import profile_required
 from accounts.http import ViewerRequest
-from playback import services
+from catalog.models import Video
+from catalog.origin import CONTENT_TYPES
+from playback import edge, services, tokens
+from playback.services import PlaybackRefused
+
+TOKEN_COOKIE = "edge_token"  # noqa: S105 - a cookie name, not a secret
+
+
+def api_error(code: str, message: str, *, status: int, field: str | None = None) -> JsonResponse:
+    """The one error shape of the JSON API."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return JsonResponse({"error": error}, status=status)
+
+
+def refused(error: PlaybackRefused) -> JsonResponse:
+    return api_error(error.code, error.message, status=error.status, field=error.field)
+
+
+def _session_profile_id(request: HttpRequest) -> int | None:
+    """The chosen profile from the session alone: no SQL, for the hot JSON endpoints.
+
+    The session store is Redis; a session exists only after a successful sign-in (the auth
+    hash is re-checked on every page load through the normal middleware).
+    """
+    if SESSION_KEY not in request.session:
+        return None
+    profile_id = request.session.get("profile_id")
+    return int(profile_id) if profile_id is not None else None
+
+
+def _body(request: HttpRequest) -> Any:
+    """JSON bodies; form-encoded ones too, for navigator.sendBeacon (which cannot set headers,
+    so its CSRF token travels as csrfmiddlewaretoken in the form)."""
+    if request.content_type == "application/json":
+        try:
+            return json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError) as error:
+            raise PlaybackRefused("malformed_body", "The body is not valid JSON.") from error
+    data: dict[str, Any] = {key: request.POST.get(key) for key in request.POST}
+    data.pop("csrfmiddlewaretoken", None)
+    # Numbers arrive as text in a form; a value that does not convert stays text, and the
+    # validator then names the field.
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        data["position_seconds"] = float(data["position_seconds"])
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        data["at"] = int(data["at"])
+    if "errors" in data:
+        data["errors"] = [code for code in str(data["errors"]).split(",") if code]
+    return data
+
+
+def _with_token(response: HttpResponse, session_id: UUID, token: str, expires: int) -> HttpResponse:
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        max_age=max(0, int(expires - time.time())),
+        path=tokens.acl_for(session_id),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+@require_GET
+@profile_required
+def watch(request: ViewerRequest, video_id: UUID) -> HttpResponse:
+    """The full-viewport player. The player starts the session itself (a POST)."""
+    video = get_object_or_404(
+        Video.objects.for_profile(request.profile).select_related(
+            "movie", "episode__season__series"
+        ),
+        pk=video_id,
+    )
+    movie = getattr(video, "movie", None)
+    if movie is not None:
+        title, subtitle, back = movie.title, "", movie
+    else:
+        episode = video.episode
+        title = episode.season.series.title
+        subtitle = f"S{episode.season.number}:E{episode.number} · {episode.title}"
+        back = episode.season.series
+    return render(
+        request,
+        "playback/watch.html",
+        {
+            "video": video,
+            "title": title,
+            "subtitle": subtitle,
+            "back_url": back.get_absolute_url(),
+            "hls_js": edge.hls_js_available(),
+            "from_start": request.GET.get("from") == "start",
+            "heartbeat_seconds": settings.HEARTBEAT_INTERVAL_SECONDS,
+        },
+    )
 
 
 @require_POST
@@ -17,3 +124,121 @@ def forget(request: ViewerRequest, video_id: UUID) -> HttpResponse:
     """Remove a title from this profile's Continue watching row."""
     services.progress_forget(profile=request.profile, video_id=video_id)
     return redirect("catalog:home")
+
+
+# --- JSON API --------------------------------------------------------------------------------
+
+
+@require_POST
+def start(request: HttpRequest, video_id: UUID) -> HttpResponse:
+    """Start a viewing session: entitlement, session, first token (set as a cookie)."""
+    from accounts.access import current_profile  # noqa: PLC0415
+
+    if not request.user.is_authenticated:
+        return api_error("not_signed_in", "Sign in to watch.", status=403)
+    profile = current_profile(request)
+    if profile is None:
+        return api_error("no_profile", "Choose who is watching first.", status=403)
+    video = Video.objects.for_profile(profile).filter(pk=video_id).first()
+    if video is None:
+        return api_error("title_unavailable", "This title is no longer available.", status=404)
+    try:
+        data = _body(request) if request.body else {}
+        device = services.device_from_user_agent(request.headers.get("User-Agent", ""))
+        started = services.session_start(
+            profile=profile,
+            video=video,
+            device_type=data.get("device_type") or device,
+            from_start=request.GET.get("from") == "start",
+        )
+    except PlaybackRefused as error:
+        return refused(error)
+    response = JsonResponse(
+        {
+            "session_id": str(started.session.pk),
+            "playlist_url": started.playlist_url,
+            "resume_seconds": started.resume_seconds,
+            "duration_seconds": started.duration_seconds,
+            "drm_required": started.drm_required,
+            "heartbeat_seconds": settings.HEARTBEAT_INTERVAL_SECONDS,
+            "token_expires_at": started.token_expires_at,
+            "token_renew_seconds": max(30, settings.STREAM_TOKEN_TTL_SECONDS // 2),
+            "captions": [
+                {
+                    "language_code": caption.language_code,
+                    "label": caption.label,
+                    "url": caption.url,
+                    "default": caption.is_default,
+                }
+                for caption in started.captions
+            ],
+        },
+        status=201,
+    )
+    return _with_token(response, started.session.pk, started.token, started.token_expires_at)
+
+
+@require_POST
+def heartbeat(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """Buffer the player's position. Zero SQL queries (a test asserts it)."""
+    profile_id = _session_profile_id(request)
+    if profile_id is None:
+        return api_error("not_signed_in", "Sign in to watch.", status=403)
+    try:
+        beat = services.parse_heartbeat(_body(request))
+        status = services.heartbeat_record(
+            session_id=session_id, profile_id=profile_id, heartbeat=beat
+        )
+    except PlaybackRefused as error:
+        return refused(error)
+    return JsonResponse({"status": status})
+
+
+@require_POST
+def token(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """Renew the session's stream token before it expires (the same one in its first half)."""
+    profile_id = _session_profile_id(request)
+    if profile_id is None:
+        return api_error("not_signed_in", "Sign in to watch.", status=403)
+    try:
+        value, expires = services.token_issue(session_id=session_id, profile_id=profile_id)
+    except PlaybackRefused as error:
+        return refused(error)
+    return _with_token(JsonResponse({"token_expires_at": expires}), session_id, value, expires)
+
+
+@require_POST
+def end(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    profile_id = _session_profile_id(request)
+    if profile_id is None:
+        return api_error("not_signed_in", "Sign in to watch.", status=403)
+    try:
+        data = _body(request) if request.body else {}
+        reason = "ENDED" if data.get("reason") == "ended" else "CLOSED"
+        services.session_end(session_id=session_id, profile_id=profile_id, reason=reason)
+    except PlaybackRefused as error:
+        return refused(error)
+    return JsonResponse({"status": "ended"})
+
+
+# --- The edge --------------------------------------------------------------------------------
+
+
+@require_GET
+def edge_file(request: HttpRequest, session_id: UUID, path: str) -> HttpResponseBase:
+    """Serve one playlist, segment or caption file of a session, if its token allows it."""
+    value = request.COOKIES.get(TOKEN_COOKIE)
+    profile_id = _session_profile_id(request)
+    if not value or profile_id is None:
+        return edge.forbidden("token_missing", "No playback token came with this request.")
+    ctx = tokens.viewer_context(profile_id=profile_id, session_id=session_id)
+    try:
+        tokens.verify(value, path=request.path, ctx=ctx)
+    except tokens.TokenRejected as rejection:
+        return edge.forbidden(rejection.code, rejection.message)
+    file = edge.resolve(session_id, path)
+    if file is None:
+        return edge.not_found()
+    response = FileResponse(file.open("rb"), content_type=CONTENT_TYPES.get(file.suffix))
+    response["Cache-Control"] = "private, max-age=60"
+    return response

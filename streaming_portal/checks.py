@@ -38,3 +38,29 @@ def check_stream_url_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_stream_tokens(app_configs: Any, **kwargs: Any) -> list[Error]:
+    from playback.tokens import signing_keys  # noqa: PLC0415
+
+    errors = []
+    if settings.STREAM_TOKEN_TTL_SECONDS > 300 or settings.STREAM_TOKEN_TTL_SECONDS < 30:
+        errors.append(
+            Error(
+                f"STREAM_TOKEN_TTL_SECONDS is {settings.STREAM_TOKEN_TTL_SECONDS}.",
+                hint="Stream tokens live between 30 and 300 seconds (5 minutes at most).",
+                id="streaming_portal.E002",
+            )
+        )
+    try:
+        signing_keys()
+    except ImproperlyConfigured as error:
+        errors.append(
+            Error(
+                str(error),
+                hint="Set STREAM_SIGNING_KEYS to kid:secret pairs, newest first.",
+                id="streaming_portal.E003",
+            )
+        )
+    return errors

@@ -264,3 +264,37 @@ LAST_CHANCE_DAYS = env.int("LAST_CHANCE_DAYS", default=7)
 # LOCAL_ORIGIN_URL; the portal maps that prefix back to the folder to serve and check them.
 LOCAL_ORIGIN_ROOT = Path(env.str("LOCAL_ORIGIN_ROOT", default=str(BASE_DIR / ".local" / "origin")))
 LOCAL_ORIGIN_URL = env.str("LOCAL_ORIGIN_URL", default="https://origin.portal.localhost/")
+
+# --- Playback -------------------------------------------------------------------------------
+
+# HMAC keys for stream tokens as kid:secret, newest first; old keys verify until removed.
+STREAM_SIGNING_KEYS: list[str] = env.list("STREAM_SIGNING_KEYS", default=[])
+if not STREAM_SIGNING_KEYS and DEBUG:
+    STREAM_SIGNING_KEYS = [
+        "dev:" + hashlib.sha256(f"stream-signing:{SECRET_KEY}".encode()).hexdigest()
+    ]
+# A token's life; a system check refuses more than 300 seconds.
+STREAM_TOKEN_TTL_SECONDS = env.int("STREAM_TOKEN_TTL_SECONDS", default=240)
+HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=10)
+# Celery beat flushes buffered progress this often; an entry is written at least every
+# PROGRESS_MAX_LAG_SECONDS while a viewer watches, and at the next flush once they pause,
+# leave or finish.
+PROGRESS_FLUSH_SECONDS = env.int("PROGRESS_FLUSH_SECONDS", default=60)
+PROGRESS_MAX_LAG_SECONDS = env.int("PROGRESS_MAX_LAG_SECONDS", default=120)
+# A viewing session with no heartbeat for this long is closed automatically.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=90)
+# A title counts as finished from this fraction of its running time (the credits).
+FINISHED_FRACTION = env.float("FINISHED_FRACTION", default=0.95)
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "flush-watch-progress": {
+            "task": "playback.tasks.flush_watch_progress",
+            "schedule": float(PROGRESS_FLUSH_SECONDS),
+        },
+        "close-idle-sessions": {
+            "task": "playback.tasks.close_idle_sessions",
+            "schedule": float(max(15, SESSION_IDLE_SECONDS // 3)),
+        },
+    }
+)

@@ -14,6 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("origin/<path:path>", views.origin_file, name="origin"),
     path("account/", include("accounts.urls")),
-    path("playback/", include("playback.urls")),
+    path("", include("playback.urls")),
     path("", include("catalog.urls")),
 ]

@@ -18,6 +18,9 @@ os.environ.setdefault("SECRET_KEY", "tests-only-" + "k" * 50)
 os.environ.setdefault("STREAM_URL_KEYS", "dGVzdHMtb25seS1zdHJlYW0tdXJsLWtleS0wMDAwMDA=")
 # The demo origin of the tests, apart from make run's (encoded once, reused across runs).
 os.environ.setdefault("LOCAL_ORIGIN_ROOT", str(Path(BASE_DIR) / ".local" / "origin-test"))
+os.environ.setdefault("STREAM_SIGNING_KEYS", "t1:tests-only-stream-signing-secret")
+# Production settings otherwise; the test client and the live server speak plain HTTP.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("STATICFILES_MANIFEST", "false")
 os.environ.setdefault("WHITENOISE_USE_FINDERS", "true")
 ensure_environment()

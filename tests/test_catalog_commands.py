@@ -341,7 +341,8 @@ def test_it_seeds_a_playable_demo_catalog(tmp_path: Path, settings: Any, editor:
     ]
     assert sum(durations) == pytest.approx(movie.duration_minutes * 60, abs=1)
     assert variant.rstrip().endswith("#EXT-X-ENDLIST")
-    segment = settings.LOCAL_ORIGIN_ROOT / "_media" / "480p" / "seg000.ts"
+    assert "480p/seg000.ts" in variant  # inside the title's own folder
+    segment = folder / "480p" / "seg000.ts"
     assert segment.read_bytes()[0] == 0x47  # an MPEG-TS sync byte: real video
     assert (folder / "es.vtt").read_text().startswith("WEBVTT")
     assert (

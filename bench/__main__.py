@@ -1,0 +1,31 @@
+"""``make bench``: every benchmark, each against the obvious alternative, in one run."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.environment import setup_django
+
+BENCHMARKS = ("browse",)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"which to run (default: all of {BENCHMARKS})")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
+    options = parser.parse_args()
+    setup_django()
+    from bench import browse  # noqa: PLC0415
+
+    modules = {"browse": browse}
+    unknown = set(options.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    for name in options.names or BENCHMARKS:
+        print()
+        for line in modules[name].run(options.duration):
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+/* The portal's player: starts a viewing session, plays HLS (natively where the browser can,
+   with hls.js where it was installed), resumes, reports its position, renews its stream
+   token, and says in plain words what went wrong. No framework, no CDN. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("player");
+  var video = document.getElementById("video");
+  if (!root || !video) { return; }
+
+  var csrf = root.dataset.csrf;
+  var session = null;
+  var heartbeatTimer = null;
+  var tokenTimer = null;
+  var pendingErrors = [];
+  var ended = false;
+
+  var MESSAGES = {
+    title_unavailable: ["This title is no longer available", "It may have left the catalog."],
+    too_many_streams: ["Too many screens", null],
+    account_inactive: ["Your account is on hold", null],
+    no_stream: ["This title is not ready yet", "Please try again later."],
+    drm_unsupported: ["This stream needs a browser with DRM support",
+      "Try a recent Chrome, Edge, Firefox or Safari with protected content enabled."],
+    hls_unsupported: ["This browser cannot play this stream",
+      "Use Safari or Chrome, or ask the administrator to enable the hls.js player (make player-deps)."],
+    media_error: ["The video stopped playing", "Reload the page to try again."],
+    session_ended: ["This viewing session has ended", "Reload the page to start again."],
+    network: ["The portal cannot be reached", "Check your connection and reload."]
+  };
+
+  function url(template, id) { return template.replace("00000000-0000-0000-0000-000000000000", id); }
+
+  function showError(code, message) {
+    var known = MESSAGES[code] || ["Something went wrong", null];
+    document.getElementById("player-message-title").textContent = known[0];
+    document.getElementById("player-message-text").textContent = message || known[1] || "";
+    document.getElementById("player-message-code").textContent = code;
+    document.getElementById("player-message").hidden = false;
+    stopTimers();
+  }
+
+  function post(target, body, keepalive) {
+    return fetch(target, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: !!keepalive,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body || {})
+    });
+  }
+
+  function beacon(target, fields) {
+    var form = new URLSearchParams(fields);
+    form.set("csrfmiddlewaretoken", csrf);
+    var blob = new Blob([form.toString()], { type: "application/x-www-form-urlencoded" });
+    if (!navigator.sendBeacon || !navigator.sendBeacon(target, blob)) {
+      fetch(target, { method: "POST", body: blob, keepalive: true, credentials: "same-origin" });
+    }
+  }
+
+  function position() { return Math.max(0, Math.round((video.currentTime || 0) * 10) / 10); }
+
+  function heartbeat(event) {
+    if (!session || ended) { return; }
+    var errors = pendingErrors.splice(0);
+    post(url(root.dataset.heartbeatUrl, session.session_id),
+      { position_seconds: position(), event: event, at: Date.now(), errors: errors })
+      .then(function (response) {
+        if (response.status === 409 || response.status === 404) {
+          return response.json().then(function (data) { showError(data.error.code, data.error.message); });
+        }
+      })
+      .catch(function () { pendingErrors = pendingErrors.concat(errors); });
+  }
+
+  function renewToken() {
+    if (!session || ended) { return; }
+    post(url(root.dataset.tokenUrl, session.session_id)).catch(function () { /* next try */ });
+  }
+
+  function stopTimers() {
+    clearInterval(heartbeatTimer);
+    clearInterval(tokenTimer);
+  }
+
+  function leave(reason) {
+    if (!session || ended) { return; }
+    ended = true;
+    stopTimers();
+    var fields = { position_seconds: String(position()), event: reason === "ended" ? "ended" : "hidden",
+      at: String(Date.now()) };
+    if (pendingErrors.length) { fields.errors = pendingErrors.join(","); }
+    beacon(url(root.dataset.heartbeatUrl, session.session_id), fields);
+    beacon(url(root.dataset.endUrl, session.session_id), { reason: reason });
+  }
+
+  function addCaptions(captions) {
+    captions.forEach(function (caption) {
+      var track = document.createElement("track");
+      track.kind = "subtitles";
+      track.label = caption.label;
+      track.srclang = caption.language_code;
+      track.src = caption.url;
+      if (caption["default"]) { track["default"] = true; }
+      video.appendChild(track);
+    });
+    video.addEventListener("loadedmetadata", function () {
+      for (var i = 0; i < video.textTracks.length; i++) {
+        var track = video.textTracks[i];
+        var wanted = captions[i] && captions[i]["default"];
+        track.mode = wanted ? "showing" : "disabled";
+      }
+    }, { once: true });
+  }
+
+  function attach(playlist) {
+    if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = playlist;
+      return true;
+    }
+    if (window.Hls && window.Hls.isSupported()) {
+      var hls = new window.Hls({ xhrSetup: function (xhr) { xhr.withCredentials = true; } });
+      hls.on(window.Hls.Events.ERROR, function (_, data) {
+        if (data.fatal) { pendingErrors.push("hls_" + data.type); showError("media_error"); }
+      });
+      hls.loadSource(playlist);
+      hls.attachMedia(video);
+      return true;
+    }
+    return false;
+  }
+
+  function drmSupported() {
+    if (!navigator.requestMediaKeySystemAccess) { return Promise.resolve(false); }
+    var config = [{ initDataTypes: ["cenc"], videoCapabilities: [{ contentType: 'video/mp4; codecs="avc1.42E01E"' }] }];
+    var systems = ["com.widevine.alpha", "com.microsoft.playready", "com.apple.fps.1_0"];
+    return systems.reduce(function (found, system) {
+      return found.then(function (ok) {
+        return ok || navigator.requestMediaKeySystemAccess(system, config).then(
+          function () { return true; }, function () { return false; });
+      });
+    }, Promise.resolve(false));
+  }
+
+  function begin(data) {
+    session = data;
+    addCaptions(data.captions);
+    if (!attach(data.playlist_url)) {
+      showError("hls_unsupported");
+      leave("closed");
+      return;
+    }
+    video.addEventListener("loadedmetadata", function () {
+      if (data.resume_seconds > 0 && data.resume_seconds < video.duration - 5) {
+        video.currentTime = data.resume_seconds;
+      }
+      var attempt = video.play();
+      if (attempt && attempt.catch) { attempt.catch(function () { /* autoplay refused: controls */ }); }
+    }, { once: true });
+    heartbeatTimer = setInterval(function () {
+      if (!video.paused && !video.ended) { heartbeat("tick"); }
+    }, data.heartbeat_seconds * 1000);
+    tokenTimer = setInterval(renewToken, data.token_renew_seconds * 1000);
+  }
+
+  video.addEventListener("pause", function () { if (!video.ended) { heartbeat("pause"); } });
+  video.addEventListener("play", function () { root.classList.add("is-playing"); });
+  video.addEventListener("pause", function () { root.classList.remove("is-playing"); });
+  video.addEventListener("seeked", function () { heartbeat("seek"); });
+  video.addEventListener("ended", function () { heartbeat("ended"); leave("ended"); });
+  video.addEventListener("error", function () {
+    var code = video.error ? "media_err_" + video.error.code : "media_err";
+    pendingErrors.push(code);
+    heartbeat("tick");
+    showError("media_error");
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && session && !ended) {
+      beacon(url(root.dataset.heartbeatUrl, session.session_id),
+        { position_seconds: String(position()), event: "hidden", at: String(Date.now()) });
+    }
+  });
+  window.addEventListener("pagehide", function () { leave("closed"); });
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { window.location.reload(); } });
+
+  post(root.dataset.startUrl, {})
+    .then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    })
+    .then(function (result) {
+      if (!result.ok) { showError(result.data.error.code, result.data.error.message); return; }
+      if (!result.data.drm_required) { begin(result.data); return; }
+      drmSupported().then(function (ok) {
+        if (ok) { begin(result.data); } else { session = result.data; showError("drm_unsupported"); leave("closed"); }
+      });
+    })
+    .catch(function () { showError("network"); });
+}());
