@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench requirements shell clean-data
+.PHONY: help run test lint format bench requirements shell clean-data player-deps
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,3 +60,10 @@ requirements:  ## Recompile the hash-pinned requirements from pyproject.toml (ne
 
 clean-data:  ## Delete the embedded engines' data (the demo and test databases)
 	rm -rf .local/engines .local/engines-test
+
+player-deps:  ## Optional: install hls.js from the npm registry for browsers without native HLS
+	@command -v npm >/dev/null || { echo "npm is needed for this optional step (Node.js)"; exit 1; }
+	mkdir -p .local/player-deps static/vendor
+	npm install --prefix .local/player-deps --no-save --no-package-lock --silent hls.js@1
+	cp .local/player-deps/node_modules/hls.js/dist/hls.min.js static/vendor/hls.min.js
+	@echo "hls.js installed in static/vendor/; the watch page loads it from the portal."

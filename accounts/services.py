@@ -93,7 +93,7 @@ def demo_household(*, user: User) -> Account:
     """The demo viewer's household: an adult and a kids profile (idempotent)."""
     account = Account.objects.filter(owner=user).first()
     if account is None:
-        email = getattr(user, "email", "") or "viewer@example.com"
+        email = user.email or f"{user.username}@example.com"
         account = Account.objects.create(owner=user, email=email)
     if not account.profiles.exists():
         profile_create(account=account, name="Alex", is_kids=False, avatar_colour="red")

@@ -6,7 +6,7 @@ import argparse
 
 from bench.environment import setup_django
 
-BENCHMARKS = ("browse",)
+BENCHMARKS = ("browse", "heartbeats")
 
 
 def main() -> None:
@@ -15,9 +15,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
     options = parser.parse_args()
     setup_django()
-    from bench import browse  # noqa: PLC0415
+    from bench import browse, heartbeats  # noqa: PLC0415
 
-    modules = {"browse": browse}
+    modules = {"browse": browse, "heartbeats": heartbeats}
     unknown = set(options.names) - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")

@@ -18,6 +18,7 @@ BENCH_ENV = {
     "PORTAL_ENGINES_DIR": str(BASE_DIR / ".local" / "engines-bench"),
     "SECRET_KEY": "benchmarks-only-" + "b" * 50,
     "STREAM_URL_KEYS": "YmVuY2htYXJrcy1vbmx5LXN0cmVhbS11cmwta2V5LTA=",
+    "STREAM_SIGNING_KEYS": "b1:benchmarks-only-signing-secret",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "false",
     "STATICFILES_MANIFEST": "false",

@@ -121,3 +121,56 @@ def run_load(
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def _paced_client(
+    port: int, rounds: Sequence[Sequence[Request]], interval: float, start_at: float, queue: Any
+) -> None:
+    """Send one round (one request per simulated player) every ``interval`` seconds."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    sent, errors = 0, 0
+    while time.time() < start_at:
+        time.sleep(0.001)
+    began = time.perf_counter()
+    for number, batch in enumerate(rounds):
+        due = began + number * interval
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        for method, path, body, headers in batch:
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                errors += 0 if 200 <= response.status < 300 else 1
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            sent += 1
+    connection.close()
+    queue.put((sent, errors))
+
+
+def run_paced(
+    port: int, rounds_by_client: Sequence[Sequence[Sequence[Request]]], interval: float
+) -> tuple[int, int]:
+    """Paced players across processes; returns (requests sent, errors)."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    start_at = time.time() + 0.5
+    workers = [
+        context.Process(target=_paced_client, args=(port, rounds, interval, start_at, queue))
+        for rounds in rounds_by_client
+    ]
+    for worker in workers:
+        worker.start()
+    sent, errors = 0, 0
+    longest = max(len(rounds) for rounds in rounds_by_client) * interval
+    for _ in workers:
+        part_sent, part_errors = queue.get(timeout=longest + 120)
+        sent += part_sent
+        errors += part_errors
+    for worker in workers:
+        worker.join()
+    return sent, errors

@@ -13,7 +13,8 @@ Key layout (all under the ``pb:`` prefix, in the cache database):
   what is not flushed yet without scanning the buffer.
 - ``pb:claim:{ms}:{uuid}`` and the set ``pb:claims``: batches handed from the buffer to a
   flush; a batch whose worker died stays here and is flushed again by the next run.
-- ``pb:written:{profile}:{video}``: when the entry was last written to PostgreSQL.
+- ``pb:written:{profile}:{video}``: when the entry was last written to PostgreSQL (or first
+  buffered): the write lag counts from here.
 - ``pb:token:{session}``: the session's current stream token, with the token's TTL.
 
 Every heartbeat is one script call (one round trip, constant work); nothing here touches
@@ -92,6 +93,8 @@ end
 local value = ARGV[3] .. '|' .. ARGV[2] .. '|' .. ARGV[5] .. '|' .. ARGV[6]
 redis.call('HSET', vs, 'position', ARGV[2])
 redis.call('HSET', KEYS[2], field, value)
+-- The write lag runs from the first buffered heartbeat too, not only from the last write.
+redis.call('SET', KEYS[5] .. field, now, 'NX', 'EX', ARGV[8])
 redis.call('HSET', recent, field, value)
 redis.call('EXPIRE', recent, ARGV[9])
 return 'ok'

@@ -70,8 +70,9 @@ class ViewingSession(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="viewing_sessions")
+    # Deleting a profile deletes its viewing history (the UI says so); token audit rows stay.
     profile = models.ForeignKey(
-        Profile, on_delete=models.SET_NULL, null=True, blank=True, related_name="viewing_sessions"
+        Profile, on_delete=models.CASCADE, null=True, blank=True, related_name="viewing_sessions"
     )
     anonymous_id = models.CharField(
         max_length=64, blank=True, help_text="For a viewer without a profile (not used yet)."
@@ -127,7 +128,7 @@ class SignedStreamToken(models.Model):
     token_id = models.UUIDField(default=uuid.uuid4)
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="stream_tokens")
     session = models.ForeignKey(
-        ViewingSession, on_delete=models.CASCADE, related_name="stream_tokens"
+        ViewingSession, on_delete=models.SET_NULL, null=True, related_name="stream_tokens"
     )
     profile = models.ForeignKey(
         Profile, on_delete=models.SET_NULL, null=True, related_name="stream_tokens"

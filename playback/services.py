@@ -306,6 +306,7 @@ def heartbeat_record(*, session_id: UUID, profile_id: int, heartbeat: Heartbeat)
             live.BUFFER,
             live.recent_key(profile_id),
             f"{live.PREFIX}streams:",
+            f"{live.PREFIX}written:",
         ],
         args=[
             profile_id,

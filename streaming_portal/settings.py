@@ -79,7 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "streaming_portal.urls"
+# The benchmarks mount their baselines beside the real URLs (bench/urls.py).
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="streaming_portal.urls")
 WSGI_APPLICATION = "streaming_portal.wsgi.application"
 
 TEMPLATES = [
