@@ -9,8 +9,9 @@ from accounts.models import AvatarColour
 
 
 class SignUpForm(forms.Form):
+    # 150: the e-mail becomes the username, and usernames hold 150 characters.
     email = forms.EmailField(
-        label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label="E-mail", max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password = forms.CharField(
         label="Password",

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Account, AvatarColour, Profile, SubscriptionPlan
 
@@ -35,13 +35,24 @@ def account_sign_up(
         validate_password(password, user)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from error
+    if len(username) > user_model._meta.get_field("username").max_length:
+        raise ValidationError(
+            {"email": "This e-mail address is too long (150 characters at most)."}
+        )
     user.set_password(password)
-    with transaction.atomic():
-        user.save()
-        account = Account(owner=user, email=email, subscription_plan=plan)
-        account.full_clean(exclude=["owner"])
-        account.save()
-        profile_create(account=account, name=profile_name, is_kids=False)
+    try:
+        with transaction.atomic():
+            user.save()
+            account = Account(owner=user, email=email, subscription_plan=plan)
+            account.full_clean(exclude=["owner"])
+            account.save()
+            profile_create(account=account, name=profile_name, is_kids=False)
+    except IntegrityError as error:
+        # Two sign-ups with one address at the same moment (a double click): the database's
+        # unique username decides, and the loser hears why.
+        raise ValidationError(
+            {"email": "An account with this e-mail address already exists."}
+        ) from error
     return account
 
 

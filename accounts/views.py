@@ -39,7 +39,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _apply(form, error)
         else:
-            login(request, account.owner, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, account.owner, backend="accounts.backends.EmailOrUsernameBackend")
             choose_profile(request, account.profiles.get())
             messages.success(request, "Welcome! Add the rest of your household under Profiles.")
             return redirect("catalog:home")

@@ -49,6 +49,7 @@ def load_movies(count: int, *, genres: int = 8, prefix: str = "Synthetic") -> No
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
+            DROP TABLE IF EXISTS synthetic;
             CREATE TEMP TABLE synthetic ON COMMIT DROP AS
             SELECT gen_random_uuid() AS id, n,
                    %(prefix)s || ' ' || ({words})[1 + n %% 20] || ' ' || ({words})[1 + (n / 20) %% 20]

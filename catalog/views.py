@@ -57,7 +57,11 @@ def genre(request: ViewerRequest, slug: str) -> HttpResponse:
 def search(request: ViewerRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()[:100]
     results = browse.search(text, request.profile) if text else None
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page")) if results else None
+    page = (
+        Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        if results is not None
+        else None
+    )
     return render(
         request,
         "catalog/search.html",

@@ -145,6 +145,50 @@ def test_it_refuses_an_email_already_used_in_another_case(client: Client) -> Non
     assert not get_user(client).is_authenticated
 
 
+def test_it_refuses_an_email_too_long_for_a_username_on_the_email_field() -> None:
+    # 196 characters, a valid address (64-character local part, 63-character labels), but
+    # the username that sign-up makes from it holds 150 at most.
+    email = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + ".com"
+    client = Client(raise_request_exception=False)
+
+    response = sign_up(client, email)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"]
+    assert written_rows() == (0, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_a_second_sign_up_sent_at_the_same_time_on_the_email_field() -> None:
+    # A double-clicked "Create account": both requests pass the "already exists?" check.
+    attempts = 4
+    barrier = threading.Barrier(attempts)
+    outcomes: list[str] = []
+
+    def join() -> None:
+        try:
+            barrier.wait(timeout=10)
+            try:
+                account_sign_up(email="ana@example.com", password=PASSWORD, profile_name="Ana")
+            except ValidationError as error:
+                outcomes.append(f"refused on {','.join(error.message_dict)}")
+            except Exception as error:  # which error escapes is the point
+                outcomes.append(type(error).__name__)
+            else:
+                outcomes.append("created")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=join) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["created"] + ["refused on email"] * (attempts - 1)
+    assert written_rows() == (1, 1, 1)
+
+
 @pytest.mark.parametrize(
     "password",
     [

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+
+
+class EmailOrUsernameBackend(ModelBackend):
+    """Sign in by username or e-mail, in any capitals (sign-up stores the e-mail lowercased)."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> AbstractBaseUser | None:
+        if username is None or password is None:
+            return None
+        user_model = get_user_model()
+        user = (
+            user_model._default_manager.filter(username=username).first()
+            or user_model._default_manager.filter(username__iexact=username).first()
+        )
+        if user is None:
+            # Run the hasher anyway, so a missing account takes as long as a wrong password.
+            user_model().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
