@@ -6,7 +6,7 @@ import argparse
 
 from bench.environment import setup_django
 
-BENCHMARKS = ("browse", "heartbeats")
+BENCHMARKS = ("browse", "heartbeats", "tokens")
 
 
 def main() -> None:
@@ -15,15 +15,23 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
     options = parser.parse_args()
     setup_django()
-    from bench import browse, heartbeats  # noqa: PLC0415
+    from bench import browse, heartbeats, tokens  # noqa: PLC0415
 
-    modules = {"browse": browse, "heartbeats": heartbeats}
     unknown = set(options.names) - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    players: list[dict[str, object]] = []
     for name in options.names or BENCHMARKS:
         print()
-        for line in modules[name].run(options.duration):
+        if name == "browse":
+            lines = browse.run(options.duration)
+        elif name == "heartbeats":
+            lines = heartbeats.run(options.duration)
+            players = heartbeats.last_players
+        else:
+            players = players or heartbeats.prepare()["players"]
+            lines = tokens.run(options.duration, players)  # type: ignore[arg-type]
+        for line in lines:
             print(line, flush=True)
 
 

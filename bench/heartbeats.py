@@ -27,6 +27,8 @@ from bench.load import Request, run_load, run_paced
 
 PLAYERS = 200
 CLIENTS = 4
+# The simulated players of the last run, reused by the token benchmark.
+last_players: list[dict[str, Any]] = []
 
 
 def prepare() -> dict[str, Any]:
@@ -168,8 +170,9 @@ def _flush_timing(players: list[dict[str, Any]]) -> tuple[float, Any]:
 
 
 def run(duration: float) -> list[str]:
+    global last_players  # noqa: PLW0603 - handed to the token benchmark in the same run
     context = prepare()
-    players = context["players"]
+    players = last_players = context["players"]
     lines = [
         f"Heartbeats, {PLAYERS} simulated players, gunicorn 2 workers x 4 threads, "
         f"{CLIENTS} client processes",
