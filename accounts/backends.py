@@ -21,9 +21,11 @@ class EmailOrUsernameBackend(ModelBackend):
         if username is None or password is None:
             return None
         user_model = get_user_model()
+        users = user_model._default_manager
         user = (
-            user_model._default_manager.filter(username=username).first()
-            or user_model._default_manager.filter(username__iexact=username).first()
+            users.filter(username=username).first()
+            or users.filter(username__iexact=username).first()
+            or _only(users.filter(email__iexact=username)[:2])
         )
         if user is None:
             # Run the hasher anyway, so a missing account takes as long as a wrong password.
@@ -32,3 +34,9 @@ class EmailOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def _only(candidates: Any) -> AbstractBaseUser | None:
+    """The one user with this e-mail; none if two share it (then the username is needed)."""
+    found = list(candidates)
+    return found[0] if len(found) == 1 else None

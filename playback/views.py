@@ -215,6 +215,13 @@ def end(request: HttpRequest, session_id: UUID) -> HttpResponse:
     try:
         data = _body(request) if request.body else {}
         reason = "ENDED" if data.get("reason") == "ended" else "CLOSED"
+        if isinstance(data, dict) and "position_seconds" in data:
+            # The last position rides with the end itself (one beacon as the page goes away),
+            # so it can never arrive after the session closed.
+            last = services.parse_heartbeat(
+                {**data, "event": "ended" if reason == "ENDED" else "hidden"}
+            )
+            services.heartbeat_record(session_id=session_id, profile_id=profile_id, heartbeat=last)
         services.session_end(session_id=session_id, profile_id=profile_id, reason=reason)
     except PlaybackRefused as error:
         return refused(error)

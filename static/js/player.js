@@ -88,11 +88,10 @@
     if (!session || ended) { return; }
     ended = true;
     stopTimers();
-    var fields = { position_seconds: String(position()), event: reason === "ended" ? "ended" : "hidden",
-      at: String(Date.now()) };
+    // One beacon: the last position travels with the end, so it cannot arrive too late.
+    var fields = { reason: reason, position_seconds: String(position()), at: String(Date.now()) };
     if (pendingErrors.length) { fields.errors = pendingErrors.join(","); }
-    beacon(url(root.dataset.heartbeatUrl, session.session_id), fields);
-    beacon(url(root.dataset.endUrl, session.session_id), { reason: reason });
+    beacon(url(root.dataset.endUrl, session.session_id), fields);
   }
 
   function addCaptions(captions) {
