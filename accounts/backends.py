@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 
@@ -17,7 +17,7 @@ class EmailOrUsernameBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> AbstractBaseUser | None:
+    ) -> User | None:
         if username is None or password is None:
             return None
         user_model = get_user_model()
@@ -36,7 +36,7 @@ class EmailOrUsernameBackend(ModelBackend):
         return None
 
 
-def _only(candidates: Any) -> AbstractBaseUser | None:
+def _only(candidates: Any) -> User | None:
     """The one user with this e-mail; none if two share it (then the username is needed)."""
     found = list(candidates)
     return found[0] if len(found) == 1 else None

@@ -35,7 +35,7 @@ def account_sign_up(
         validate_password(password, user)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from error
-    if len(username) > user_model._meta.get_field("username").max_length:
+    if len(username) > (user_model._meta.get_field("username").max_length or 150):
         raise ValidationError(
             {"email": "This e-mail address is too long (150 characters at most)."}
         )

@@ -30,7 +30,7 @@ def main() -> None:
             players = heartbeats.last_players
         else:
             players = players or heartbeats.prepare()["players"]
-            lines = tokens.run(options.duration, players)  # type: ignore[arg-type]
+            lines = tokens.run(options.duration, players)
         for line in lines:
             print(line, flush=True)
 

@@ -33,6 +33,8 @@ WHERE playback_watchprogress.last_watched_timestamp < EXCLUDED.last_watched_time
 def heartbeat_write_through(request: HttpRequest, session_id: UUID) -> JsonResponse:
     """One session lookup and one upsert per heartbeat."""
     profile_id = _session_profile_id(request)
+    if profile_id is None:
+        return JsonResponse({"error": {"code": "not_signed_in", "message": "?"}}, status=403)
     try:
         beat = parse_heartbeat(json.loads(request.body))
     except PlaybackRefused as error:
@@ -54,8 +56,10 @@ def heartbeat_write_through(request: HttpRequest, session_id: UUID) -> JsonRespo
 def token_mint_every_time(request: HttpRequest, session_id: UUID) -> JsonResponse:
     """A fresh token and audit row on every call."""
     profile_id = _session_profile_id(request)
+    if profile_id is None:
+        return JsonResponse({"error": {"code": "not_signed_in", "message": "?"}}, status=403)
     session = ViewingSession.objects.filter(pk=session_id, profile_id=profile_id).first()
-    if session is None or profile_id is None:
+    if session is None:
         return JsonResponse({"error": {"code": "unknown_session", "message": "?"}}, status=404)
     ctx = tokens.viewer_context(profile_id=profile_id, session_id=session_id)
     token, value = tokens.mint(session_id=session_id, ctx=ctx, token_id=uuid.uuid4())

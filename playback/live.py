@@ -123,6 +123,17 @@ return claimed
 """
 
 
+# Admits a new stream for an account if its plan allows one more, in one atomic step: idle
+# streams are dropped, the open ones counted, and the new one registered, so simultaneous
+# starts on many devices can never pass the limit together.
+ADMIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class BufferedPosition:
     profile_id: int
@@ -153,6 +164,13 @@ class Scripts:
 
     _heartbeat: Any = None
     _claim: Any = None
+    _admit: Any = None
+
+    @classmethod
+    def admit(cls) -> Any:
+        if cls._admit is None:
+            cls._admit = redis().register_script(ADMIT)
+        return cls._admit
 
     @classmethod
     def heartbeat(cls) -> Any:

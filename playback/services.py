@@ -102,12 +102,17 @@ def session_start(
     now_ms = int(time.time() * 1000)
     client = live.redis()
     streams = live.streams_key(account.pk)
-    idle_before = now_ms - settings.SESSION_IDLE_SECONDS * 1000
-    with client.pipeline() as pipe:
-        pipe.zremrangebyscore(streams, 0, idle_before)
-        pipe.zcard(streams)
-        _, open_streams = pipe.execute()
-    if open_streams >= account.stream_limit:
+    session_id = uuid.uuid4()
+    admitted = live.Scripts.admit()(
+        keys=[streams],
+        args=[
+            now_ms - settings.SESSION_IDLE_SECONDS * 1000,
+            account.stream_limit,
+            now_ms,
+            str(session_id),
+        ],
+    )
+    if not admitted:
         raise PlaybackRefused(
             "too_many_streams",
             f"The {account.get_subscription_plan_display()} plan plays on "
@@ -115,12 +120,17 @@ def session_start(
             "and that many are playing now. Stop one of them, then try again.",
             status=409,
         )
-    session = ViewingSession.objects.create(
-        video=video,
-        profile=profile,
-        device_type=device_type if device_type in DeviceType.values else DeviceType.UNKNOWN,
-    )
-    resume = 0 if from_start else resume_position(profile=profile, video=video)
+    try:
+        session = ViewingSession.objects.create(
+            id=session_id,
+            video=video,
+            profile=profile,
+            device_type=device_type if device_type in DeviceType.values else DeviceType.UNKNOWN,
+        )
+        resume = 0 if from_start else resume_position(profile=profile, video=video)
+    except BaseException:
+        client.zrem(streams, str(session_id))  # give the admitted place back
+        raise
     with client.pipeline() as pipe:
         key = live.session_key(session.pk)
         pipe.hset(
@@ -138,7 +148,6 @@ def session_start(
             },
         )
         pipe.expire(key, live.SESSION_TTL)
-        pipe.zadd(streams, {str(session.pk): now_ms})
         pipe.execute()
     token, expires = token_issue(session_id=session.pk, profile_id=profile.pk)
     captions = [
@@ -351,6 +360,8 @@ FROM unnest(%s::bigint[], %s::uuid[], %s::timestamptz[], %s::integer[])
      AS entry(profile_id, video_id, at, position)
 JOIN accounts_profile profile ON profile.id = entry.profile_id
 JOIN catalog_video video ON video.id = entry.video_id
+-- One lock order for every flush: two flushes upserting overlapping rows queue, never deadlock.
+ORDER BY entry.profile_id, entry.video_id
 ON CONFLICT (profile_id, video_id) DO UPDATE SET
     last_watched_timestamp = EXCLUDED.last_watched_timestamp,
     progress_seconds = EXCLUDED.progress_seconds,

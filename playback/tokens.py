@@ -71,9 +71,16 @@ def _signature(secret: bytes, payload: str) -> str:
     return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
 
 
-def viewer_context(*, profile_id: int, session_id: UUID) -> str:
-    """A keyed hash of who watches which session: the token's ``ctx``."""
-    _, secret = next(iter(signing_keys().items()))
+def viewer_context(*, profile_id: int, session_id: UUID, kid: str | None = None) -> str:
+    """A keyed hash of who watches which session: the token's ``ctx``.
+
+    Keyed with the same key as the token's signature (``kid``; the newest key by default),
+    so a token minted before a key rotation still matches its viewer after it.
+    """
+    keys = signing_keys()
+    secret = keys.get(kid) if kid else None
+    if secret is None:
+        secret = next(iter(keys.values()))
     message = f"viewer:{profile_id}:{session_id}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 

@@ -48,15 +48,22 @@ def _session_profile_id(request: HttpRequest) -> int | None:
     return int(profile_id) if profile_id is not None else None
 
 
-def _body(request: HttpRequest) -> Any:
-    """JSON bodies; form-encoded ones too, for navigator.sendBeacon (which cannot set headers,
-    so its CSRF token travels as csrfmiddlewaretoken in the form)."""
+def _body(request: HttpRequest) -> dict[str, Any]:
+    """The request's fields: a JSON object, or a form (navigator.sendBeacon cannot set
+    headers, so its CSRF token travels as csrfmiddlewaretoken in a form body). An empty body
+    is no fields; anything else is a malformed body, never a 500."""
     if request.content_type == "application/json":
+        if not request.body:
+            return {}
         try:
-            return json.loads(request.body or b"null")
+            data = json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as error:
             raise PlaybackRefused("malformed_body", "The body is not valid JSON.") from error
-    data: dict[str, Any] = {key: request.POST.get(key) for key in request.POST}
+        if not isinstance(data, dict):
+            raise PlaybackRefused("malformed_body", "The body must be a JSON object.")
+        return data
+    # Form bodies (urlencoded or multipart) were parsed already, by the CSRF check.
+    data = {key: request.POST.get(key) for key in request.POST}
     data.pop("csrfmiddlewaretoken", None)
     # Numbers arrive as text in a form; a value that does not convert stays text, and the
     # validator then names the field.
@@ -143,7 +150,7 @@ def start(request: HttpRequest, video_id: UUID) -> HttpResponse:
     if video is None:
         return api_error("title_unavailable", "This title is no longer available.", status=404)
     try:
-        data = _body(request) if request.body else {}
+        data = _body(request)
         device = services.device_from_user_agent(request.headers.get("User-Agent", ""))
         started = services.session_start(
             profile=profile,
@@ -213,9 +220,9 @@ def end(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if profile_id is None:
         return api_error("not_signed_in", "Sign in to watch.", status=403)
     try:
-        data = _body(request) if request.body else {}
+        data = _body(request)
         reason = "ENDED" if data.get("reason") == "ended" else "CLOSED"
-        if isinstance(data, dict) and "position_seconds" in data:
+        if "position_seconds" in data:
             # The last position rides with the end itself (one beacon as the page goes away),
             # so it can never arrive after the session closed.
             last = services.parse_heartbeat(
@@ -238,8 +245,9 @@ def edge_file(request: HttpRequest, session_id: UUID, path: str) -> HttpResponse
     profile_id = _session_profile_id(request)
     if not value or profile_id is None:
         return edge.forbidden("token_missing", "No playback token came with this request.")
-    ctx = tokens.viewer_context(profile_id=profile_id, session_id=session_id)
     try:
+        kid = tokens.parse(value)[0].kid
+        ctx = tokens.viewer_context(profile_id=profile_id, session_id=session_id, kid=kid)
         tokens.verify(value, path=request.path, ctx=ctx)
     except tokens.TokenRejected as rejection:
         return edge.forbidden(rejection.code, rejection.message)

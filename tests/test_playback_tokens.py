@@ -1,0 +1,589 @@
+"""Signed stream tokens: the signature, expiry, path and viewer checks, key rotation, the edge
+that enforces them over HTTP, renewal and its audit trail, and the five-minute ceiling.
+
+The unit tests call ``tokens.verify`` with the same arguments the edge passes it (the request
+path and the viewer context of whoever is signed in), so what passes here passes at the edge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import pytest
+from django.core.checks import Tags, run_checks
+from django.test import Client
+from django.urls import reverse
+from pytest_django import Settings
+
+from accounts.access import PROFILE_SESSION_KEY
+from accounts.models import Account, Profile
+from accounts.services import demo_household
+from catalog.models import Movie
+from playback import live, services, tokens
+from playback.models import SignedStreamToken
+from playback.views import TOKEN_COOKIE
+from tests.factories import CaptionTrackFactory, MovieFactory, StreamSourceFactory, UserFactory
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
+OLD_KEY = "t1:tests-only-stream-signing-secret"  # tests/engines.py sets this one
+NEW_KEY = "t2:a-newer-stream-signing-secret"
+PLAYLIST = b"#EXTM3U\n#EXT-X-VERSION:3\n#EXTINF:4.0,\n720p/seg0.ts\n#EXT-X-ENDLIST\n"
+SEGMENT = bytes(range(188)) * 4
+CAPTIONS = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n"
+OUTSIDE = b"a file outside the origin"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Settings) -> None:
+    # Every household hashes a password; the production hasher costs ~0.3 s a time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _one_signing_key(settings: Settings) -> None:
+    settings.STREAM_SIGNING_KEYS = [OLD_KEY]
+    settings.STREAM_TOKEN_TTL_SECONDS = 240
+
+
+# --- Unit: tokens.verify ----------------------------------------------------------------------
+
+SESSION = UUID("6f1c1a52-2f4e-4b43-9d55-0e6f5c0b9a11")
+ACL = f"/edge/{SESSION}/"
+
+
+def minted(*, profile_id: int = 7, now: float | None = None) -> tuple[tokens.StreamToken, str]:
+    ctx = tokens.viewer_context(profile_id=profile_id, session_id=SESSION)
+    return tokens.mint(session_id=SESSION, ctx=ctx, token_id=uuid.uuid4(), now=now)
+
+
+def rejection(
+    value: str, *, path: str = f"{ACL}master.m3u8", profile_id: int = 7, **kw: Any
+) -> str:
+    """The code verify() refuses ``value`` with, as the edge would call it."""
+    ctx = tokens.viewer_context(profile_id=profile_id, session_id=SESSION)
+    with pytest.raises(tokens.TokenRejected) as refused:
+        tokens.verify(value, path=path, ctx=ctx, **kw)
+    return refused.value.code
+
+
+@pytest.mark.parametrize(
+    "path", ["master.m3u8", "720p/index.m3u8", "720p/seg0.ts", "captions/x.vtt"]
+)
+def test_it_opens_every_path_under_the_tokens_acl(path: str) -> None:
+    token, value = minted()
+    ctx = tokens.viewer_context(profile_id=7, session_id=SESSION)
+
+    assert tokens.verify(value, path=ACL + path, ctx=ctx) == token
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/edge/{uuid.uuid4()}/master.m3u8",
+        f"/edge/{SESSION}",
+        "/origin/master.m3u8",
+        f"/EDGE/{SESSION}/master.m3u8",
+    ],
+)
+def test_it_refuses_a_path_outside_the_tokens_acl(path: str) -> None:
+    _, value = minted()
+
+    assert rejection(value, path=path) == "token_wrong_path"
+
+
+@pytest.mark.parametrize("field", ["exp", "acl", "ctx", "tid"])
+def test_it_refuses_a_token_whose_payload_was_changed(field: str) -> None:
+    token, value = minted()
+    changed = {
+        "exp": f"exp={token.exp + 3600}",
+        "acl": f"acl=/edge/{uuid.uuid4()}/",
+        "ctx": f"ctx={tokens.viewer_context(profile_id=8, session_id=SESSION)}",
+        "tid": f"tid={uuid.uuid4()}",
+    }[field]
+    original = f"{field}={getattr(token, field)}"
+    assert original in value
+    tampered = value.replace(original, changed)
+    # A changed acl or ctx would otherwise be refused for the path or the viewer: present
+    # the tampered token exactly where and to whom it now claims to belong.
+    path = tokens.parse(tampered)[0].acl + "master.m3u8"
+    profile_id = 8 if field == "ctx" else 7
+
+    assert rejection(tampered, path=path, profile_id=profile_id) == "token_bad_signature"
+
+
+def test_it_refuses_a_token_whose_signature_was_changed() -> None:
+    _, value = minted()
+    last = value[-1]
+    tampered = value[:-1] + ("0" if last != "0" else "1")
+
+    assert rejection(tampered) == "token_bad_signature"
+
+
+def test_it_refuses_a_token_signed_with_another_secret_under_a_known_kid() -> None:
+    _, value = minted()
+    payload = value.rsplit("~hmac=", 1)[0]
+    forged = payload + "~hmac=" + hashlib.sha256(payload.encode()).hexdigest()
+
+    assert rejection(forged) == "token_bad_signature"
+
+
+def test_it_refuses_a_token_once_it_has_expired() -> None:
+    token, value = minted()
+
+    assert rejection(value, now=token.exp) == "token_expired"
+    assert rejection(value, now=token.exp + 1) == "token_expired"
+
+
+def test_it_accepts_a_token_until_its_last_second() -> None:
+    token, value = minted()
+    ctx = tokens.viewer_context(profile_id=7, session_id=SESSION)
+
+    assert tokens.verify(value, path=ACL + "master.m3u8", ctx=ctx, now=token.exp - 1) == token
+
+
+def test_it_refuses_a_token_presented_by_another_viewer() -> None:
+    _, value = minted(profile_id=7)
+
+    assert rejection(value, profile_id=8) == "token_other_viewer"
+
+
+def test_it_refuses_a_token_whose_key_was_removed(settings: Settings) -> None:
+    _, value = minted()
+    settings.STREAM_SIGNING_KEYS = [NEW_KEY]
+
+    assert rejection(value) == "token_unknown_key"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "garbage",
+        "kid=t1",
+        "kid=t1~exp=1~acl=/edge/x/~ctx=abc~tid=" + str(SESSION),  # no signature
+        "exp=1~kid=t1~acl=/edge/x/~ctx=abc~tid=" + str(SESSION) + "~hmac=00",  # out of order
+        "kid=t1~exp=soon~acl=/edge/x/~ctx=abc~tid=" + str(SESSION) + "~hmac=00",
+        "kid=t1~exp=1~acl=/edge/x/~ctx=abc~tid=not-a-uuid~hmac=00",
+        "kid=t1~exp=1~acl=/edge/x/~ctx=abc~tid=" + str(SESSION) + "~hmac=00~extra=1",
+    ],
+)
+def test_it_refuses_a_malformed_token(value: str) -> None:
+    assert rejection(value) == "token_malformed"
+
+
+def test_it_signs_new_tokens_with_the_newest_key(settings: Settings) -> None:
+    settings.STREAM_SIGNING_KEYS = [NEW_KEY, OLD_KEY]
+
+    token, value = minted()
+
+    assert token.kid == "t2"
+    assert value.startswith("kid=t2~")
+
+
+def test_it_still_accepts_a_token_signed_with_the_previous_key_after_rotation(
+    settings: Settings,
+) -> None:
+    token, value = minted()
+    assert token.kid == "t1"
+
+    settings.STREAM_SIGNING_KEYS = [NEW_KEY, OLD_KEY]
+
+    # The edge computes the viewer context now, after the rotation, for every request, keyed
+    # like the token's own signature (its kid).
+    ctx = tokens.viewer_context(profile_id=7, session_id=SESSION, kid=token.kid)
+    assert tokens.verify(value, path=ACL + "master.m3u8", ctx=ctx) == token
+
+
+# --- Through HTTP: the edge -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Household:
+    account: Account
+    adult: Profile
+    kids: Profile
+
+
+def household_create() -> Household:
+    account = demo_household(user=UserFactory.create())
+    return Household(account, account.profiles.get(name="Alex"), account.profiles.get(name="Kids"))
+
+
+@pytest.fixture
+def household(db: None) -> Household:
+    return household_create()
+
+
+def watching(client: Client, household: Household, profile: Profile) -> Client:
+    client.force_login(household.account.owner)
+    session = client.session
+    session[PROFILE_SESSION_KEY] = profile.pk
+    session.save()
+    return client
+
+
+@pytest.fixture
+def viewer(client: Client, household: Household) -> Client:
+    return watching(client, household, household.adult)
+
+
+@pytest.fixture
+def origin(settings: Settings, tmp_path: Path) -> Path:
+    """A local origin in a temporary folder, with a file beside it that must stay private."""
+    root = tmp_path / "origin"
+    root.mkdir()
+    settings.LOCAL_ORIGIN_ROOT = root
+    (tmp_path / "secret.txt").write_bytes(OUTSIDE)
+    # Another title's stream in the same origin: one session's token must not reach it.
+    (root / "other").mkdir()
+    (root / "other" / "master.m3u8").write_bytes(b"#EXTM3U\n# the other title\n")
+    return root
+
+
+@pytest.fixture
+def local_movie(settings: Settings, origin: Path) -> Movie:
+    """A movie whose stream and captions are real files in the local origin."""
+    movie: Movie = MovieFactory.create(title="Quiet Harbour", media=False)
+    base = settings.LOCAL_ORIGIN_URL
+    StreamSourceFactory.create(video=movie.video, stream_url=f"{base}quiet/master.m3u8")
+    CaptionTrackFactory.create(video=movie.video, caption_url=f"{base}quiet/en.vtt")
+    (origin / "quiet" / "720p").mkdir(parents=True)
+    (origin / "quiet" / "master.m3u8").write_bytes(PLAYLIST)
+    (origin / "quiet" / "720p" / "seg0.ts").write_bytes(SEGMENT)
+    (origin / "quiet" / "en.vtt").write_bytes(CAPTIONS)
+    return movie
+
+
+def start(client: Client, movie: Movie) -> tuple[str, Response]:
+    response = client.post(
+        reverse("playback:start", args=[movie.pk]), "{}", content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    return str(response.json()["session_id"]), response
+
+
+def edge(client: Client, session_id: str, path: str) -> Response:
+    return client.get(f"/edge/{session_id}/{path}")
+
+
+def body_of(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def edge_error(response: Response) -> str:
+    assert response.status_code == 403, response
+    body = json.loads(response.content)
+    assert set(body["error"]) == {"code", "message"}
+    code: str = body["error"]["code"]
+    return code
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "content_type"),
+    [
+        ("master.m3u8", PLAYLIST, "application/vnd.apple.mpegurl"),
+        ("720p/seg0.ts", SEGMENT, "video/mp2t"),
+    ],
+)
+def test_it_serves_the_sessions_files_with_a_valid_cookie(
+    viewer: Client, local_movie: Movie, path: str, content: bytes, content_type: str
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+
+    response = edge(viewer, session_id, path)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert body_of(response) == content
+
+
+def test_it_serves_the_caption_file_the_start_response_lists(
+    viewer: Client, local_movie: Movie
+) -> None:
+    _, started = start(viewer, local_movie)
+    caption = json.loads(started.content)["captions"][0]
+
+    response = viewer.get(caption["url"])
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/vtt; charset=utf-8"
+    assert body_of(response) == CAPTIONS
+
+
+def test_it_refuses_a_caption_of_another_title(
+    viewer: Client, local_movie: Movie, settings: Settings
+) -> None:
+    other = MovieFactory.create(media=False)
+    foreign = CaptionTrackFactory.create(
+        video=other.video, caption_url=f"{settings.LOCAL_ORIGIN_URL}quiet/en.vtt"
+    )
+    session_id, _ = start(viewer, local_movie)
+
+    response = edge(viewer, session_id, f"captions/{foreign.pk}.vtt")
+
+    assert response.status_code == 404
+
+
+def test_it_refuses_a_request_without_the_cookie(viewer: Client, local_movie: Movie) -> None:
+    session_id, _ = start(viewer, local_movie)
+    del viewer.cookies[TOKEN_COOKIE]
+
+    assert edge_error(edge(viewer, session_id, "master.m3u8")) == "token_missing"
+
+
+def test_it_refuses_a_tampered_cookie(viewer: Client, local_movie: Movie) -> None:
+    session_id, _ = start(viewer, local_movie)
+    value = viewer.cookies[TOKEN_COOKIE].value
+    token = tokens.parse(value)[0]
+    viewer.cookies[TOKEN_COOKIE] = value.replace(f"exp={token.exp}", f"exp={token.exp + 86400}")
+
+    assert edge_error(edge(viewer, session_id, "master.m3u8")) == "token_bad_signature"
+
+
+def test_it_refuses_an_expired_cookie(
+    viewer: Client, household: Household, local_movie: Movie
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+    ctx = tokens.viewer_context(profile_id=household.adult.pk, session_id=UUID(session_id))
+    _, stale = tokens.mint(
+        session_id=UUID(session_id), ctx=ctx, token_id=uuid.uuid4(), now=time.time() - 241
+    )
+    viewer.cookies[TOKEN_COOKIE] = stale
+
+    assert edge_error(edge(viewer, session_id, "master.m3u8")) == "token_expired"
+
+
+@pytest.mark.parametrize("who", ["sibling-profile", "other-household"])
+def test_it_refuses_a_cookie_copied_to_another_viewer(
+    viewer: Client, household: Household, local_movie: Movie, who: str
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+    copied = viewer.cookies[TOKEN_COOKIE].value
+    if who == "sibling-profile":
+        other = watching(Client(), household, household.kids)
+    else:
+        neighbours = household_create()
+        other = watching(Client(), neighbours, neighbours.adult)
+    other.cookies[TOKEN_COOKIE] = copied
+
+    response = edge(other, session_id, "master.m3u8")
+
+    assert edge_error(response) == "token_other_viewer"
+
+
+def test_it_refuses_a_cookie_on_another_sessions_path(viewer: Client, local_movie: Movie) -> None:
+    first, _ = start(viewer, local_movie)
+    first_token = viewer.cookies[TOKEN_COOKIE].value
+    second, _ = start(viewer, local_movie)
+    viewer.cookies[TOKEN_COOKIE] = first_token
+
+    assert edge_error(edge(viewer, second, "master.m3u8")) == "token_wrong_path"
+    assert edge(viewer, first, "master.m3u8").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../secret.txt",
+        "../../secret.txt",
+        "../../../secret.txt",
+        "..%2F..%2F..%2Fsecret.txt",
+        "%2e%2e/%2e%2e/%2e%2e/secret.txt",
+        "720p/../../../../secret.txt",
+        "captions/../../../../secret.txt",
+        "../other/master.m3u8",
+        "../../other/master.m3u8",
+        "ABSOLUTE",
+    ],
+)
+def test_it_never_serves_a_file_outside_the_sessions_stream(
+    viewer: Client, local_movie: Movie, origin: Path, path: str
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+    if path == "ABSOLUTE":
+        path = str(origin.parent / "secret.txt")  # /edge/<session>//tmp/.../secret.txt
+
+    response = edge(viewer, session_id, path)
+
+    assert response.status_code in {403, 404}
+    served = body_of(response)
+    assert OUTSIDE not in served
+    assert b"the other title" not in served
+
+
+def test_it_serves_a_session_after_the_signing_key_rotates(
+    viewer: Client, local_movie: Movie, settings: Settings
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+    assert viewer.cookies[TOKEN_COOKIE].value.startswith("kid=t1~")
+
+    settings.STREAM_SIGNING_KEYS = [NEW_KEY, OLD_KEY]
+
+    response = edge(viewer, session_id, "master.m3u8")
+    assert response.status_code == 200, response.content
+
+
+# --- The cookie -----------------------------------------------------------------------------
+
+
+def assert_edge_cookie(response: Response, session_id: str) -> None:
+    cookie = response.cookies[TOKEN_COOKIE]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Strict"
+    assert cookie["path"] == f"/edge/{session_id}/"
+    assert 0 < int(cookie["max-age"]) <= 300
+
+
+def test_it_sets_a_strict_http_only_short_cookie_scoped_to_the_session(
+    viewer: Client, local_movie: Movie
+) -> None:
+    session_id, started = start(viewer, local_movie)
+
+    assert_edge_cookie(started, session_id)
+
+
+def test_it_sets_the_same_kind_of_cookie_when_the_player_renews(
+    viewer: Client, local_movie: Movie
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+
+    renewed = viewer.post(reverse("playback:token", args=[session_id]))
+
+    assert renewed.status_code == 200
+    assert_edge_cookie(renewed, session_id)
+
+
+# --- Renewal and its audit trail ------------------------------------------------------------
+
+
+def age_current_token(session_id: str, *, past_half: bool) -> None:
+    """Make the session's current token look older: what waiting would do, without the wait."""
+    ttl_ms = 240 * 1000
+    remaining = ttl_ms // 2 - 1000 if past_half else ttl_ms // 2 + 5000
+    assert live.redis().pexpire(live.token_key(session_id), remaining)
+
+
+def test_it_renews_to_the_same_token_in_the_first_half_of_its_life(
+    viewer: Client, local_movie: Movie
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+    first = viewer.cookies[TOKEN_COOKIE].value
+    age_current_token(session_id, past_half=False)
+
+    renewed = viewer.post(reverse("playback:token", args=[session_id]))
+
+    assert renewed.cookies[TOKEN_COOKIE].value == first
+    assert SignedStreamToken.objects.filter(session_id=UUID(session_id)).count() == 1
+
+
+def test_it_renews_to_a_new_audited_token_after_half_its_life(
+    viewer: Client, household: Household, local_movie: Movie
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+    first = viewer.cookies[TOKEN_COOKIE].value
+    age_current_token(session_id, past_half=True)
+
+    renewed = viewer.post(reverse("playback:token", args=[session_id]))
+
+    second = renewed.cookies[TOKEN_COOKIE].value
+    assert second != first
+    assert renewed.json()["token_expires_at"] == tokens.parse(second)[0].exp
+    audit = SignedStreamToken.objects.filter(session_id=UUID(session_id)).order_by("issued_at")
+    assert [row.token_sha256 for row in audit] == [
+        hashlib.sha256(first.encode()).hexdigest(),
+        hashlib.sha256(second.encode()).hexdigest(),
+    ]
+    newest = audit.last()
+    assert newest is not None
+    assert newest.token_id == tokens.parse(second)[0].tid
+    assert (newest.profile_id, newest.video_id) == (household.adult.pk, local_movie.pk)
+    assert (newest.key_id, newest.signed_url) == ("t1", f"/edge/{session_id}/")
+    assert newest.expires_at - newest.issued_at <= timedelta(seconds=300)
+    # The renewed token opens the stream.
+    assert edge(viewer, session_id, "master.m3u8").status_code == 200
+
+
+def test_it_keeps_no_token_in_the_audit_rows(viewer: Client, local_movie: Movie) -> None:
+    session_id, _ = start(viewer, local_movie)
+    issued = [viewer.cookies[TOKEN_COOKIE].value]
+    age_current_token(session_id, past_half=True)
+    issued.append(
+        viewer.post(reverse("playback:token", args=[session_id])).cookies[TOKEN_COOKIE].value
+    )
+
+    rows = list(SignedStreamToken.objects.filter(session_id=UUID(session_id)).values())
+
+    assert len(rows) == 2
+    signatures = [value.rsplit("~hmac=", 1)[1] for value in issued]
+    for row in rows:
+        for column, stored in row.items():
+            for value, signature in zip(issued, signatures, strict=True):
+                assert value not in str(stored), column
+                assert signature not in str(stored), column
+
+
+def test_it_refuses_to_renew_another_profiles_session(
+    viewer: Client, household: Household, local_movie: Movie
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+    sibling = watching(Client(), household, household.kids)
+
+    response = sibling.post(reverse("playback:token", args=[session_id]))
+
+    assert response.status_code == 404
+    assert json.loads(response.content)["error"]["code"] == "unknown_session"
+    assert TOKEN_COOKIE not in response.cookies
+
+
+def test_it_refuses_a_token_lifetime_over_five_minutes_at_startup(settings: Settings) -> None:
+    settings.STREAM_TOKEN_TTL_SECONDS = 301
+
+    errors = run_checks(tags=[Tags.security])
+
+    assert "streaming_portal.E002" in {error.id for error in errors}
+
+
+def test_it_accepts_a_token_lifetime_of_five_minutes(settings: Settings) -> None:
+    settings.STREAM_TOKEN_TTL_SECONDS = 300
+
+    errors = run_checks(tags=[Tags.security])
+
+    assert "streaming_portal.E002" not in {error.id for error in errors}
+
+
+def test_it_stops_a_copied_address_within_the_token_lifetime_of_the_end(
+    viewer: Client, household: Household, local_movie: Movie
+) -> None:
+    session_id, _ = start(viewer, local_movie)
+    copied = viewer.cookies[TOKEN_COOKIE].value
+    audit = SignedStreamToken.objects.get(session_id=UUID(session_id))
+    minted_at = audit.issued_at.timestamp()
+
+    ended = viewer.post(
+        reverse("playback:end", args=[session_id]), "{}", content_type="application/json"
+    )
+    assert ended.status_code == 200
+
+    renewal = viewer.post(reverse("playback:token", args=[session_id]))
+    assert renewal.status_code == 409
+    assert json.loads(renewal.content)["error"]["code"] == "session_ended"
+    assert TOKEN_COOKIE not in renewal.cookies
+    with pytest.raises(services.PlaybackRefused):
+        services.token_issue(session_id=UUID(session_id), profile_id=household.adult.pk)
+    ctx = tokens.viewer_context(profile_id=household.adult.pk, session_id=UUID(session_id))
+    with pytest.raises(tokens.TokenRejected) as refused:
+        tokens.verify(
+            copied, path=f"/edge/{session_id}/master.m3u8", ctx=ctx, now=minted_at + 240 + 1
+        )
+    assert refused.value.code == "token_expired"
+    assert tokens.parse(copied)[0].exp - minted_at <= 300
