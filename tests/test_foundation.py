@@ -19,7 +19,8 @@ from tests.conftest import BASE_DIR, engine_environment
 
 def run_manage(*args: str, **overrides: str) -> subprocess.CompletedProcess[str]:
     environment = engine_environment()
-    for name in ("DEBUG", "ALLOWED_HOSTS", "SECRET_KEY"):
+    # The production defaults, not the test suite's plain-HTTP overrides.
+    for name in ("DEBUG", "ALLOWED_HOSTS", "SECRET_KEY", "SECURE_SSL_REDIRECT"):
         environment.pop(name, None)
     environment.update(overrides)
     return subprocess.run(  # noqa: S603
