@@ -33,6 +33,23 @@ def prepare() -> dict[str, Any]:
         username="bench-viewer", defaults={"email": "bench@example.com"}
     )
     profile = demo_household(user=user).profiles.get(is_kids=False)
+    # A viewer with a Continue watching row, as most are.
+    from django.utils import timezone  # noqa: PLC0415
+
+    from playback.models import WatchProgress  # noqa: PLC0415
+
+    WatchProgress.objects.filter(profile=profile).delete()
+    WatchProgress.objects.bulk_create(
+        WatchProgress(
+            profile=profile,
+            video_id=movie_id,
+            progress_seconds=600 + index * 60,
+            last_watched_timestamp=timezone.now(),
+        )
+        for index, movie_id in enumerate(
+            Movie.objects.filter(title__startswith="Bench ").values_list("pk", flat=True)[:6]
+        )
+    )
     genre = Genre.objects.filter(slug__startswith="bench").order_by("slug").first()
     slugs = list(
         Movie.objects.filter(title__startswith="Bench ").values_list("slug", flat=True)[:50]
@@ -54,6 +71,7 @@ def prepare() -> dict[str, Any]:
         from django.core.cache import cache  # noqa: PLC0415
 
         cache.delete_pattern("browse:*")  # type: ignore[attr-defined]  # sessions stay
+        cache.delete_pattern("continue:*")  # type: ignore[attr-defined]
         with CaptureQueriesContext(connection) as captured:
             status = client.get(path, secure=True).status_code
         queries[label] = (len(captured), status)
@@ -72,7 +90,11 @@ def run(duration: float) -> list[str]:
     for label, (count, status) in context["queries"].items():
         lines.append(f"  SQL queries per {label} (cold cache): {count}  [HTTP {status}]")
     results: dict[str, dict[str, LoadResult]] = {}
+    from django.core.cache import cache  # noqa: PLC0415
+
     for variant, cache_seconds in (("cached rows", "60"), ("rows rebuilt per request", "0")):
+        # Each variant starts cold: the rebuilt one must not read what the cached one stored.
+        cache.delete_pattern("browse:home*")  # type: ignore[attr-defined]
         with gunicorn({"BROWSE_CACHE_SECONDS": cache_seconds}) as port:
             results[variant] = {}
             for label, path in context["paths"].items():

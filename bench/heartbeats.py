@@ -110,8 +110,9 @@ def _throughput(port: int, players: list[dict[str, Any]], duration: float) -> di
     return results
 
 
-def _steady_state(port: int, players: list[dict[str, Any]]) -> tuple[int, int, int]:
-    """Rows written per heartbeat in scaled time: (heartbeats sent, rows written, errors)."""
+def _steady_state(port: int, players: list[dict[str, Any]]) -> tuple[int, int, int, int]:
+    """Rows written per heartbeat in scaled time: (sent, written while playing, drained at
+    the end, errors)."""
     from django.conf import settings  # noqa: PLC0415
 
     from playback import live  # noqa: PLC0415
@@ -139,8 +140,10 @@ def _steady_state(port: int, players: list[dict[str, Any]]) -> tuple[int, int, i
     sent, errors = run_paced(port, rounds_by_client, interval)
     stop.set()
     flusher.join()
-    written += progress_flush(everything=True).written
-    return sent, written, errors
+    # The players then leave: the last positions are drained (reported apart, as it is a
+    # one-off per viewing, not part of the steady state).
+    drained = progress_flush(everything=True).written
+    return sent, written, drained, errors
 
 
 def _flush_timing(players: list[dict[str, Any]]) -> tuple[float, Any]:
@@ -181,7 +184,7 @@ def run(duration: float) -> list[str]:
     ]
     with gunicorn({"ROOT_URLCONF": "bench.urls"}) as port:
         results = _throughput(port, players, duration)
-        sent, written, errors = _steady_state(port, players)
+        sent, written, drained, errors = _steady_state(port, players)
     buffered, baseline = results["buffered in Redis"], results["write-through baseline"]
     ratio = buffered.throughput / baseline.throughput if baseline.throughput else float("inf")
     lines += ["  " + result.line() for result in results.values()]
@@ -189,7 +192,8 @@ def run(duration: float) -> list[str]:
     per_heartbeat = written / sent if sent else float("nan")
     lines.append(
         f"  steady state (scaled: 10 s beats, 60 s flush, 120 s lag): {sent} heartbeats, "
-        f"{written} row writes = {per_heartbeat:.3f} writes per heartbeat (errors={errors})"
+        f"{written} row writes = {per_heartbeat:.3f} writes per heartbeat (errors={errors}); "
+        f"then {drained} rows when the players left"
     )
     took, report = _flush_timing(players)
     lines.append(

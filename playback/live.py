@@ -104,6 +104,13 @@ return 'ok'
 # that arrives a moment later lands in the buffer and waits for the next flush. An entry is
 # due when it is final (pause, page hidden, end) or has not been written for max_lag.
 CLAIM = """
+if tonumber(ARGV[2]) == 0 then
+  -- Everything is due: hand the whole buffer over at once.
+  if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+  redis.call('RENAME', KEYS[1], KEYS[2])
+  redis.call('SADD', KEYS[3], KEYS[2])
+  return redis.call('HLEN', KEYS[2])
+end
 local entries = redis.call('HGETALL', KEYS[1])
 local claimed = 0
 local now = tonumber(ARGV[1])
@@ -131,6 +138,18 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
 return 1
+"""
+
+
+# After a batch is committed: stamp its entries as written (so the lag counts from now) and
+# drop the batch, in one round trip.
+RELEASE = """
+for i = 4, #ARGV do
+  redis.call('SET', ARGV[1] .. ARGV[i], ARGV[2], 'EX', ARGV[3])
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], KEYS[1])
+return #ARGV - 3
 """
 
 
@@ -165,6 +184,14 @@ class Scripts:
     _heartbeat: Any = None
     _claim: Any = None
     _admit: Any = None
+
+    _release: Any = None
+
+    @classmethod
+    def release(cls) -> Any:
+        if cls._release is None:
+            cls._release = redis().register_script(RELEASE)
+        return cls._release
 
     @classmethod
     def admit(cls) -> Any:

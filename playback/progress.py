@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, Q
 from django.urls import reverse
 
 from accounts.models import Profile
+from catalog.browse import CATALOG_VERSION_KEY
 from catalog.models import Video
 from catalog.origin import browser_url
 from catalog.querysets import playable_by
@@ -52,24 +57,79 @@ def counts_for_continue_watching() -> Q:
     )
 
 
-def continue_watching(profile: Profile) -> list[ProgressEntry]:
-    """The profile's unfinished titles, newest first, that it may still play.
+@dataclass(frozen=True)
+class StoredProgress:
+    """One stored WatchProgress row with what its card shows; cached per profile."""
 
-    Merges PostgreSQL with the Redis buffer, so a title watched a moment ago shows at once:
-    one Redis read, one query, and one more only when the buffer holds titles the query
-    did not return.
+    video_id: UUID
+    at: float
+    position: float
+    video: Video
+    closes_at: float  # the title's availability_end: the cache never outlives it
+
+
+def progress_version_key(profile_id: int) -> str:
+    return f"progress-version:{profile_id}"
+
+
+def progress_changed(profile_ids: Iterable[int]) -> None:
+    """Stored progress changed for these profiles (flush, forget): their cached rows go."""
+    stamp = time.time_ns()
+    cache.set_many({progress_version_key(pk): stamp for pk in set(profile_ids)}, timeout=None)
+
+
+def _stored_progress(profile: Profile) -> list[StoredProgress]:
+    """The profile's Continue watching rows from PostgreSQL: one query, then cached.
+
+    The cache key carries the catalog version (any catalog edit) and the profile's progress
+    version (every flush or forget that touched this profile), so it is never stale; its
+    time to live ends before the first of its titles leaves the catalog.
     """
-    buffered = buffered_positions(profile)
-    rows = list(
+    version_key = progress_version_key(profile.pk)
+    versions = cache.get_many([CATALOG_VERSION_KEY, version_key])
+    key = (
+        f"continue:{profile.pk}:{profile.maturity_ceiling}:"
+        f"{versions.get(CATALOG_VERSION_KEY, 0)}:{versions.get(version_key, 0)}"
+    )
+    cached: list[StoredProgress] | None = cache.get(key)
+    if cached is not None:
+        return cached
+    rows = (
         WatchProgress.objects.filter(profile=profile, is_finished=False)
         .filter(counts_for_continue_watching())
         .filter(playable_by(profile, prefix="video__"))
         .select_related("video__movie", "video__episode__season__series")
         .order_by("-last_watched_timestamp")[:ROW_SIZE]
     )
-    latest: dict[UUID, tuple[float, float, Video]] = {
-        row.video_id: (row.last_watched_timestamp.timestamp(), row.progress_seconds, row.video)
+    stored = [
+        StoredProgress(
+            video_id=row.video_id,
+            at=row.last_watched_timestamp.timestamp(),
+            position=row.progress_seconds,
+            video=row.video,
+            closes_at=_title_of(row.video).availability_end.timestamp(),
+        )
         for row in rows
+    ]
+    now = time.time()
+    soonest = min((entry.closes_at for entry in stored), default=now + 3600)
+    timeout = int(min(settings.BROWSE_CACHE_SECONDS, soonest - now))
+    if timeout > 0:
+        cache.set(key, stored, timeout)
+    return stored
+
+
+def continue_watching(profile: Profile) -> list[ProgressEntry]:
+    """The profile's unfinished titles, newest first, that it may still play.
+
+    Merges PostgreSQL (cached, see _stored_progress) with the Redis buffer, so a title
+    watched a moment ago shows at once; one more query only when the buffer holds titles
+    the stored rows do not.
+    """
+    buffered = buffered_positions(profile)
+    latest: dict[UUID, tuple[float, float, Video]] = {
+        entry.video_id: (entry.at, entry.position, entry.video)
+        for entry in _stored_progress(profile)
     }
     missing = [video_id for video_id in buffered if video_id not in latest]
     if missing:
@@ -90,6 +150,11 @@ def continue_watching(profile: Profile) -> list[ProgressEntry]:
     ]
     shown.sort(key=lambda pair: pair[0], reverse=True)
     return [entry for _, entry in shown[:ROW_SIZE]]
+
+
+def _title_of(video: Video) -> Any:
+    movie = getattr(video, "movie", None)
+    return movie if movie is not None else video.episode.season.series
 
 
 def _counts(position: float, duration: int) -> bool:

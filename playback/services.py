@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -398,34 +399,40 @@ def progress_flush(*, everything: bool = False) -> FlushReport:
 
 def _write_batch(client: Any, batch_key: str) -> int:
     entries = [live.BufferedPosition.parse(f, v) for f, v in client.hgetall(batch_key).items()]
+    written = 0
     if entries:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                UPSERT,
-                [
-                    settings.FINISHED_FRACTION,
-                    [entry.profile_id for entry in entries],
-                    [entry.video_id for entry in entries],
-                    [datetime.fromtimestamp(entry.at_ms / 1000, tz=UTC) for entry in entries],
-                    [int(entry.position) for entry in entries],
-                ],
-            )
-            written = cursor.rowcount
-    else:
-        written = 0
-    # Only after the commit: mark the entries written and drop the batch.
-    now_ms = int(time.time() * 1000)
-    lag = settings.PROGRESS_MAX_LAG_SECONDS
-    with client.pipeline() as pipe:
-        for entry in entries:
-            pipe.set(
-                f"{live.PREFIX}written:{live.entry_field(entry.profile_id, entry.video_id)}",
-                now_ms,
-                ex=max(lag * 3, 600),
-            )
-        pipe.delete(batch_key)
-        pipe.srem(live.CLAIMS, batch_key)
-        pipe.execute()
+        with transaction.atomic():
+            connection.ensure_connection()
+            # A server-binding cursor sends the four arrays as parameters; Django's default
+            # client-side binding would spell 10,000-element arrays out as SQL text.
+            raw = psycopg.Cursor(connection.connection)  # type: ignore[arg-type]
+            with connection._prepare_cursor(raw) as cursor:  # logged like any other query
+                cursor.execute(
+                    UPSERT,
+                    [
+                        settings.FINISHED_FRACTION,
+                        [entry.profile_id for entry in entries],
+                        [entry.video_id for entry in entries],
+                        [datetime.fromtimestamp(entry.at_ms / 1000, tz=UTC) for entry in entries],
+                        [int(entry.position) for entry in entries],
+                    ],
+                )
+                written = cursor.rowcount
+    # Only after the commit: mark the entries written, drop the batch, and let the touched
+    # profiles' cached Continue watching rows go.
+    if entries:
+        from playback.progress import progress_changed  # noqa: PLC0415 - progress reads services
+
+        progress_changed(entry.profile_id for entry in entries)
+    live.Scripts.release()(
+        keys=[batch_key, live.CLAIMS],
+        args=[
+            f"{live.PREFIX}written:",
+            int(time.time() * 1000),
+            max(settings.PROGRESS_MAX_LAG_SECONDS * 3, 600),
+            *(live.entry_field(entry.profile_id, entry.video_id) for entry in entries),
+        ],
+    )
     return max(int(written), 0)
 
 
@@ -530,4 +537,7 @@ def progress_forget(*, profile: Profile, video_id: UUID) -> int:
         pipe.hdel(live.recent_key(profile.pk), field)
         pipe.execute()
     deleted, _ = WatchProgress.objects.filter(profile=profile, video_id=video_id).delete()
+    from playback.progress import progress_changed  # noqa: PLC0415 - progress reads services
+
+    progress_changed([profile.pk])
     return int(deleted)
