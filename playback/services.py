@@ -405,8 +405,8 @@ def _write_batch(client: Any, batch_key: str) -> int:
             connection.ensure_connection()
             # A server-binding cursor sends the four arrays as parameters; Django's default
             # client-side binding would spell 10,000-element arrays out as SQL text.
-            raw = psycopg.Cursor(connection.connection)  # type: ignore[arg-type]
-            with connection._prepare_cursor(raw) as cursor:  # logged like any other query
+            raw = psycopg.Cursor(connection.connection)
+            with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]  # logged like any query
                 cursor.execute(
                     UPSERT,
                     [
