@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from catalog import services
+from catalog import media, services
 from catalog.models import (
     AvailabilityState,
     CaptionTrack,
@@ -130,6 +130,20 @@ def media_preview(video: Video, poster_url: str = "") -> SafeString:
     )
 
 
+def queue_checks_for_changed_media(formset: Any) -> None:
+    """After an inline formset saved: check every new stream or caption, and every one whose
+    URL changed (the URL is what a check looks at)."""
+    url_field = {StreamSource: "stream_url", CaptionTrack: "caption_url"}.get(formset.model)
+    if url_field is None:
+        return
+    ids = [obj.pk for obj in formset.new_objects]
+    ids += [obj.pk for obj, changed in formset.changed_objects if url_field in changed]
+    if formset.model is StreamSource:
+        media.media_validation_enqueue(stream_ids=ids)
+    else:
+        media.media_validation_enqueue(caption_ids=ids)
+
+
 # --- Filters -------------------------------------------------------------------------------
 
 
@@ -166,7 +180,12 @@ class MediaVerdictFilter(admin.SimpleListFilter):
             ("unknown", "Has unchecked media"),
             ("valid", "All media valid"),
             ("none", "Has no media"),
+            ("attention", "Needs attention: visible, primary stream or default caption not valid"),
         ]
+
+    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any) -> None:
+        super().__init__(request, params, model, model_admin)
+        self.media_lookup = getattr(model_admin, "media_lookup", "")
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
@@ -178,6 +197,18 @@ class MediaVerdictFilter(admin.SimpleListFilter):
             return queryset.filter(media_invalid=0, media_unknown=0, media_total__gt=0)
         if value == "none":
             return queryset.filter(media_total=0)
+        if value == "attention":
+            unsound = Video.objects.filter(
+                Q(stream_sources__is_primary=True) & ~Q(stream_sources__validation_status="VALID")
+                | Q(caption_tracks__is_default=True) & ~Q(caption_tracks__validation_status="VALID")
+            ).values("pk")
+            lookup = getattr(self, "media_lookup", "")
+            visible = (
+                Q(visibility=Visibility.VISIBLE)
+                if hasattr(queryset.model, "visibility")
+                else (Q(season__series__visibility=Visibility.VISIBLE))
+            )
+            return queryset.filter(visible, **{f"{lookup}pk__in": unsound}).distinct()
         return queryset
 
 
@@ -343,7 +374,7 @@ class TitleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "genres",
     ]
     list_per_page = 50
-    actions = ["publish", "hide", "extend_30_days"]
+    actions = ["publish", "hide", "extend_30_days", "validate_now"]
     readonly_fields = [
         "slug",
         "visibility_badge",
@@ -407,6 +438,21 @@ class TitleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.title_save(title=obj, by=request.user)  # type: ignore[arg-type]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        queue_checks_for_changed_media(formset)
+
+    @admin.action(description="Validate streams and captions now")
+    def validate_now(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for title in queryset:
+            queued = media.title_validate_now(title=title)
+            self.message_user(
+                request,
+                f"“{title.title}”: {queued} check{'s' if queued != 1 else ''} queued; the "
+                "verdicts appear on its page within a minute.",
+                messages.INFO,
+            )
 
     @admin.action(description="Publish selected titles (checks streams and captions)")
     def publish(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -584,10 +630,11 @@ class SeasonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     Media = PortalAdminMedia
+    actions = ["validate_now"]
     formfield_overrides = HTTPS_URLS
     list_display = ["__str__", "series_title", "duration_minutes", "release_year", "media_badge"]
     list_select_related = ["season__series"]
-    list_filter = ["season__series"]
+    list_filter = ["season__series", MediaVerdictFilter]
     search_fields = ["title", "season__series__title"]
     autocomplete_fields = ["season"]
     inlines = [StreamSourceInline, CaptionTrackInline]
@@ -620,3 +667,17 @@ class EpisodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj.kind = Video.Kind.EPISODE
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        queue_checks_for_changed_media(formset)
+
+    @admin.action(description="Validate streams and captions now")
+    def validate_now(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        queued = media.media_validation_enqueue(
+            stream_ids=StreamSource.objects.filter(video__in=queryset).values_list("pk", flat=True),
+            caption_ids=CaptionTrack.objects.filter(video__in=queryset).values_list(
+                "pk", flat=True
+            ),
+        )
+        self.message_user(request, f"{queued} checks queued.", messages.INFO)

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from catalog import services
+from catalog.media import media_validation_enqueue
 from catalog.models import (
     CaptionTrack,
     Episode,
@@ -124,6 +125,9 @@ def import_catalog(
                 raise ImportFailed(errors.messages)
             if dry_run:
                 raise _Rollback
+            media_validation_enqueue(
+                stream_ids=importer.streams_to_check, caption_ids=importer.captions_to_check
+            )
     except _Rollback:
         pass
     return report
@@ -177,6 +181,9 @@ class _Importer:
         self.allow_past = allow_past
         self.errors = errors
         self.report = report
+        # New media, or media whose URL changed: checked once the import commits.
+        self.streams_to_check: list[Any] = []
+        self.captions_to_check: list[Any] = []
 
     def run(self, kind: str, position: int, record: Any) -> None:
         label = record.get("title") or record.get("name") if isinstance(record, Mapping) else None
@@ -356,7 +363,6 @@ class _Importer:
 
     def _media(self, where: str, video: Video, record: Mapping[str, Any]) -> bool:
         """Make the video's streams and captions match the record; True if anything changed."""
-        changed = False
         streams = record.get("streams", [])
         captions = record.get("captions", [])
         if not isinstance(streams, list) or not isinstance(captions, list):
@@ -368,44 +374,62 @@ class _Importer:
         # trips the one-per-video constraints halfway through.
         video.stream_sources.filter(is_primary=True).update(is_primary=False)
         video.caption_tracks.filter(is_default=True).update(is_default=False)
-        kept_streams = set()
-        for index, item in enumerate(streams):
+        changed = self._streams(where, video, streams, existing_streams)
+        changed |= self._captions(where, video, captions, existing_captions)
+        return changed
+
+    def _streams(
+        self, where: str, video: Video, items: list[Any], existing: dict[Any, StreamSource]
+    ) -> bool:
+        changed, kept = False, set()
+        for index, item in enumerate(items):
             at = f"{where} streams[{index}]"
             if not isinstance(item, Mapping):
                 self.errors.add(at, None, "must be a JSON object.")
                 continue
             tag = item.get("quality_tag")
-            stream = existing_streams.get(tag) or StreamSource(video=video, quality_tag=tag)
+            stream = existing.get(tag) or StreamSource(video=video, quality_tag=tag)
             url = item.get("url", "")
-            changed |= stream.pk is None or stream.stream_url != url
-            if stream.pk is not None and stream.stream_url != url:
+            needs_check = stream._state.adding or stream.stream_url != url
+            if not stream._state.adding and stream.stream_url != url:
                 _reset_verdict(stream)
+            primary = bool(item.get("is_primary", False))
+            changed |= needs_check or stream.is_primary != primary
             stream.stream_url = url
             stream.drm_required = bool(item.get("drm_required", False))
-            changed |= stream.is_primary != bool(item.get("is_primary", False))
-            stream.is_primary = bool(item.get("is_primary", False))
+            stream.is_primary = primary
             if self._save(at, stream, {"stream_url": "url"}):
-                kept_streams.add(stream.pk)
-        removed = video.stream_sources.exclude(pk__in=kept_streams).delete()[0]
-        kept_captions = set()
-        for index, item in enumerate(captions):
+                kept.add(stream.pk)
+                if needs_check:
+                    self.streams_to_check.append(stream.pk)
+        removed = video.stream_sources.exclude(pk__in=kept).delete()[0]
+        return changed or removed > 0
+
+    def _captions(
+        self, where: str, video: Video, items: list[Any], existing: dict[str, CaptionTrack]
+    ) -> bool:
+        changed, kept = False, set()
+        for index, item in enumerate(items):
             at = f"{where} captions[{index}]"
             if not isinstance(item, Mapping):
                 self.errors.add(at, None, "must be a JSON object.")
                 continue
             code = item.get("language_code", "")
-            caption = existing_captions.get(code) or CaptionTrack(video=video, language_code=code)
+            caption = existing.get(code) or CaptionTrack(video=video, language_code=code)
             url = item.get("url", "")
-            changed |= caption.pk is None or caption.caption_url != url
-            if caption.pk is not None and caption.caption_url != url:
+            needs_check = caption._state.adding or caption.caption_url != url
+            if not caption._state.adding and caption.caption_url != url:
                 _reset_verdict(caption)
+            default = bool(item.get("is_default", False))
+            changed |= needs_check or caption.is_default != default
             caption.caption_url = url
             caption.format = item.get("format", "")
-            changed |= caption.is_default != bool(item.get("is_default", False))
-            caption.is_default = bool(item.get("is_default", False))
+            caption.is_default = default
             if self._save(at, caption, {"caption_url": "url"}):
-                kept_captions.add(caption.pk)
-        removed += video.caption_tracks.exclude(pk__in=kept_captions).delete()[0]
+                kept.add(caption.pk)
+                if needs_check:
+                    self.captions_to_check.append(caption.pk)
+        removed = video.caption_tracks.exclude(pk__in=kept).delete()[0]
         return changed or removed > 0
 
     def _save(self, where: str, row: StreamSource | CaptionTrack, renames: dict[str, str]) -> bool:

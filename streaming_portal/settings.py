@@ -300,3 +300,24 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- Media validation -------------------------------------------------------------------------
+
+# The one fetcher (catalog/fetch.py): timeouts, a size cap and redirects per request.
+MEDIA_FETCH_TIMEOUT_SECONDS = env.float("MEDIA_FETCH_TIMEOUT_SECONDS", default=10.0)
+MEDIA_FETCH_MAX_BYTES = env.int("MEDIA_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
+MEDIA_FETCH_MAX_REDIRECTS = env.int("MEDIA_FETCH_MAX_REDIRECTS", default=3)
+# Networks admitted although private or loopback (tests and a same-machine origin only).
+MEDIA_FETCH_ALLOWED_NETWORKS: list[str] = env.list("MEDIA_FETCH_ALLOWED_NETWORKS", default=[])
+# An extra CA certificate file to trust (a private origin's, or the tests').
+MEDIA_FETCH_CA_BUNDLE = env.str("MEDIA_FETCH_CA_BUNDLE", default="")
+# A stream's length may differ from the title's by this much (or 1 %, whichever is larger):
+# encoders round segment durations, and editors enter whole minutes.
+MEDIA_DURATION_TOLERANCE_SECONDS = env.int("MEDIA_DURATION_TOLERANCE_SECONDS", default=60)
+# Beat revalidates anything not checked for this long.
+MEDIA_REVALIDATE_AFTER_HOURS = env.int("MEDIA_REVALIDATE_AFTER_HOURS", default=24)
+
+CELERY_BEAT_SCHEDULE["revalidate-stale-media"] = {
+    "task": "catalog.tasks.revalidate_stale_media",
+    "schedule": 15 * 60.0,
+}

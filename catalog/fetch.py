@@ -1,0 +1,205 @@
+"""The one way the portal fetches a URL: HTTPS only, no private addresses, bounded.
+
+Every media check (and the edge, for remote origins) goes through :func:`fetch`:
+
+- HTTPS only; a bounded number of redirects, each hop checked again.
+- The host is resolved once, every address is checked against private, loopback,
+  link-local, multicast, reserved and cloud-metadata ranges, and the connection goes to the
+  checked address itself (with the host name kept for TLS and the Host header), so a DNS
+  answer that changes between the check and the connection (rebinding) cannot slip through.
+- Timeouts on connecting and reading, and a size cap on the body.
+- URLs under LOCAL_ORIGIN_URL are read from the local origin folder (the demo's "object
+  storage"), without any network.
+
+MEDIA_FETCH_ALLOWED_NETWORKS lists networks to admit despite the rules (the tests and a
+demo origin on this machine use 127.0.0.0/8); MEDIA_FETCH_CA_BUNDLE trusts an extra CA.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+
+from catalog.origin import local_file, origin_relative_path
+
+BLOCKED_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # carrier-grade NAT
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local, including 169.254.169.254 (cloud metadata)
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/128",
+        "::1/128",
+        "::ffff:0:0/96",  # IPv4-mapped: checked again as IPv4 below
+        "64:ff9b::/96",
+        "fc00::/7",
+        "fe80::/10",
+        "ff00::/8",
+        "fd00:ec2::254/128",  # AWS IMDS over IPv6
+    )
+)
+USER_AGENT = "StreamingPortal-MediaCheck/1"
+
+
+class FetchError(Exception):
+    """A fetch that failed; ``transient`` says whether trying again later may succeed."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+
+    def text(self) -> str:
+        return self.body.decode("utf-8-sig", errors="replace")
+
+
+def address_allowed(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    allowed = [ipaddress.ip_network(n) for n in settings.MEDIA_FETCH_ALLOWED_NETWORKS]
+    if any(ip in network for network in allowed if network.version == ip.version):
+        return True
+    return not any(ip in network for network in BLOCKED_NETWORKS if network.version == ip.version)
+
+
+def resolve(host: str, port: int) -> str:
+    """The first address of ``host``, after checking every address it resolves to."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise FetchError(f"The host {host} could not be resolved.", transient=True) from error
+    addresses = [str(info[4][0]) for info in infos]
+    refused = [address for address in addresses if not address_allowed(address)]
+    if refused or not addresses:
+        shown = refused[0] if refused else "none"
+        raise FetchError(
+            f"The host {host} resolves to a private or reserved address ({shown}); the portal "
+            "does not fetch from inside its own network.",
+            transient=False,
+        )
+    return addresses[0]
+
+
+@cache
+def _tls_context(ca_bundle: str) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if ca_bundle:
+        context.load_verify_locations(ca_bundle)
+    return context
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to an already-checked address, verifying TLS for the original host name."""
+
+    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+        super().__init__(
+            host, port, timeout=timeout, context=_tls_context(settings.MEDIA_FETCH_CA_BUNDLE)
+        )
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = None) -> FetchResult:
+    """GET ``url`` under the rules above. FetchError says what went wrong and if it may pass."""
+    max_bytes = max_bytes or settings.MEDIA_FETCH_MAX_BYTES
+    timeout = timeout or settings.MEDIA_FETCH_TIMEOUT_SECONDS
+    current = url
+    for _ in range(settings.MEDIA_FETCH_MAX_REDIRECTS + 1):
+        relative = origin_relative_path(current)
+        if relative is not None:
+            return _local(current, relative, max_bytes)
+        parts = urlsplit(current)
+        if parts.scheme != "https" or not parts.hostname:
+            raise FetchError(
+                f"Only https:// addresses are fetched, not {current}.", transient=False
+            )
+        port = parts.port or 443
+        address = resolve(parts.hostname, port)
+        connection = _PinnedHTTPSConnection(parts.hostname, address, port, timeout)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+            response = connection.getresponse()
+            if response.status in {301, 302, 303, 307, 308}:
+                location = response.getheader("Location")
+                if not location:
+                    raise FetchError(f"{current} redirects nowhere.", transient=False)
+                current = urljoin(current, location)
+                continue
+            declared = response.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(
+                    f"{current} is {int(declared):,} bytes, over the {max_bytes:,}-byte limit.",
+                    transient=False,
+                )
+            body = response.read(max_bytes + 1)
+        except ssl.SSLCertVerificationError as error:
+            raise FetchError(
+                f"The TLS certificate of {parts.hostname} is not valid: {error.verify_message}.",
+                transient=False,
+            ) from error
+        except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as error:
+            raise FetchError(
+                f"{current} did not answer properly ({type(error).__name__}).", transient=True
+            ) from error
+        finally:
+            connection.close()
+        if len(body) > max_bytes:
+            raise FetchError(f"{current} is over the {max_bytes:,}-byte limit.", transient=False)
+        if response.status >= 500:
+            raise FetchError(f"{current} answered {response.status}.", transient=True)
+        if response.status >= 400:
+            raise FetchError(f"{current} answered {response.status}.", transient=False)
+        content_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
+        return FetchResult(current, response.status, content_type, body)
+    raise FetchError(
+        f"{url} redirects more than {settings.MEDIA_FETCH_MAX_REDIRECTS} times.", transient=False
+    )
+
+
+LOCAL_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".vtt": "text/vtt",
+    ".ttml": "application/ttml+xml",
+    ".dfxp": "application/ttml+xml",
+    ".xml": "application/xml",
+    ".ts": "video/mp2t",
+}
+
+
+def _local(url: str, relative: str, max_bytes: int) -> FetchResult:
+    file = local_file(relative)
+    if file is None:
+        raise FetchError(f"{url} is not in the local origin.", transient=False)
+    if file.stat().st_size > max_bytes:
+        raise FetchError(f"{url} is over the {max_bytes:,}-byte limit.", transient=False)
+    return FetchResult(
+        url, 200, LOCAL_TYPES.get(file.suffix, "application/octet-stream"), file.read_bytes()
+    )

@@ -1,0 +1,106 @@
+"""Media validation workflows: check a stream or caption, record the verdict, queue checks.
+
+The checks themselves (fetching, parsing, the rules) are in catalog/media_checks.py; this
+module owns what is saved and when work is queued. Checks are queued with on_commit, so a
+worker never looks for a row that is not committed yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from catalog.media_checks import Verdict, check_caption, check_stream
+from catalog.models import CaptionTrack, Episode, Movie, Series, StreamSource, Title, Video
+
+
+def stream_source_validate(*, stream_id: UUID | str) -> Verdict | None:
+    """Check one stream source and record its verdict; None if the row is gone."""
+    stream = StreamSource.objects.select_related("video").filter(pk=stream_id).first()
+    if stream is None:
+        return None
+    verdict = check_stream(stream.stream_url, stream.video.duration_seconds)
+    _record(StreamSource.objects.filter(pk=stream.pk), verdict)
+    return verdict
+
+
+def caption_track_validate(*, caption_id: UUID | str) -> Verdict | None:
+    caption = CaptionTrack.objects.select_related("video").filter(pk=caption_id).first()
+    if caption is None:
+        return None
+    verdict = check_caption(caption.caption_url, caption.format, caption.video.duration_seconds)
+    _record(CaptionTrack.objects.filter(pk=caption.pk), verdict)
+    return verdict
+
+
+def _record(rows: QuerySet[StreamSource] | QuerySet[CaptionTrack], verdict: Verdict) -> None:
+    rows.update(
+        validation_status=verdict.status,
+        validation_message=verdict.message[:2000],
+        last_validated_at=timezone.now(),
+    )
+
+
+def media_validation_enqueue(
+    *, stream_ids: Iterable[UUID | str] = (), caption_ids: Iterable[UUID | str] = ()
+) -> int:
+    """Queue a check per stream and caption once the current transaction commits."""
+    from catalog.tasks import validate_caption_track, validate_stream_source  # noqa: PLC0415
+
+    streams, captions = [str(i) for i in stream_ids], [str(i) for i in caption_ids]
+
+    def send() -> None:
+        for stream_id in streams:
+            validate_stream_source.delay(stream_id)
+        for caption_id in captions:
+            validate_caption_track.delay(caption_id)
+
+    if streams or captions:
+        transaction.on_commit(send)
+    return len(streams) + len(captions)
+
+
+def videos_of(title: Title) -> QuerySet[Video]:
+    if isinstance(title, Movie):
+        return Video.objects.filter(pk=title.pk)
+    if isinstance(title, Series):
+        return Video.objects.filter(
+            pk__in=Episode.objects.filter(season__series=title).values("pk")
+        )
+    raise TypeError(f"Not a title: {title!r}")
+
+
+def title_validate_now(*, title: Title) -> int:
+    """Queue checks for every stream and caption of a movie or of a series' episodes."""
+    videos = videos_of(title)
+    return media_validation_enqueue(
+        stream_ids=StreamSource.objects.filter(video__in=videos).values_list("pk", flat=True),
+        caption_ids=CaptionTrack.objects.filter(video__in=videos).values_list("pk", flat=True),
+    )
+
+
+def stale_filter(at: datetime | None = None) -> Q:
+    """Never checked, or checked longer ago than MEDIA_REVALIDATE_AFTER_HOURS."""
+    before = (at or timezone.now()) - timedelta(hours=settings.MEDIA_REVALIDATE_AFTER_HOURS)
+    return Q(last_validated_at__isnull=True) | Q(last_validated_at__lt=before)
+
+
+def stale_media_enqueue(*, limit: int = 500) -> int:
+    """Queue checks for the stalest streams and captions (beat runs this)."""
+    streams = (
+        StreamSource.objects.filter(stale_filter())
+        .order_by("last_validated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    captions = (
+        CaptionTrack.objects.filter(stale_filter())
+        .order_by("last_validated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return media_validation_enqueue(stream_ids=list(streams), caption_ids=list(captions))
