@@ -49,8 +49,8 @@ def _stream_url(stream_id: str) -> str | None:
     return url
 
 
-def resolve(session_id: UUID, path: str) -> Path | None:
-    """The origin file behind a session path, or None (unknown, outside, not local)."""
+def resolve(session_id: UUID, path: str) -> Path | str | None:
+    """What a session path maps to: a local origin file, a remote origin URL, or None."""
     parts = PurePosixPath(path).parts
     if not parts or any(part in {"..", "."} or part.startswith("/") for part in parts):
         return None
@@ -78,8 +78,16 @@ def resolve(session_id: UUID, path: str) -> Path | None:
             if master and path == "master.m3u8"
             else (urljoin(master, path) if master else None)
         )
-    relative = origin_relative_path(origin) if origin else None
-    return local_file(relative) if relative else None
+    if not origin:
+        return None
+    relative = origin_relative_path(origin)
+    if relative is None:
+        return origin  # a remote origin: the view fetches it through the safe fetcher
+    return local_file(relative)
+
+
+def bad_gateway(message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": "origin_unreachable", "message": message}}, status=502)
 
 
 def _uuid(text: str) -> UUID | None:

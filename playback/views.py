@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import profile_required
 from accounts.http import ViewerRequest
+from catalog.fetch import FetchError, fetch
 from catalog.models import Video
 from catalog.origin import CONTENT_TYPES
 from playback import edge, services, tokens
@@ -251,9 +252,20 @@ def edge_file(request: HttpRequest, session_id: UUID, path: str) -> HttpResponse
         tokens.verify(value, path=request.path, ctx=ctx)
     except tokens.TokenRejected as rejection:
         return edge.forbidden(rejection.code, rejection.message)
-    file = edge.resolve(session_id, path)
-    if file is None:
+    target = edge.resolve(session_id, path)
+    if target is None:
         return edge.not_found()
-    response = FileResponse(file.open("rb"), content_type=CONTENT_TYPES.get(file.suffix))
+    if isinstance(target, str):
+        # A remote origin (object storage): fetched through the one safe fetcher. A CDN in
+        # front of the portal would do this itself, checking the same token.
+        try:
+            fetched = fetch(target, max_bytes=settings.EDGE_MAX_BYTES)
+        except FetchError as error:
+            return edge.bad_gateway(error.message)
+        response: HttpResponseBase = HttpResponse(
+            fetched.body, content_type=fetched.content_type or "application/octet-stream"
+        )
+    else:
+        response = FileResponse(target.open("rb"), content_type=CONTENT_TYPES.get(target.suffix))
     response["Cache-Control"] = "private, max-age=60"
     return response

@@ -275,6 +275,8 @@ if not STREAM_SIGNING_KEYS and DEBUG:
     STREAM_SIGNING_KEYS = [
         "dev:" + hashlib.sha256(f"stream-signing:{SECRET_KEY}".encode()).hexdigest()
     ]
+# The self-hosted edge fetches remote origin files up to this size (segments are a few MB).
+EDGE_MAX_BYTES = env.int("EDGE_MAX_BYTES", default=64 * 1024 * 1024)
 # A token's life; a system check refuses more than 300 seconds.
 STREAM_TOKEN_TTL_SECONDS = env.int("STREAM_TOKEN_TTL_SECONDS", default=240)
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=10)
