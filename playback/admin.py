@@ -33,4 +33,4 @@ class ViewingSessionAdmin(ReadOnlyAdmin):
     date_hierarchy = "started_at"
     search_fields = ["id", "profile__name"]
     # SignedStreamToken (a composite primary key) cannot have an admin page in Django 5.2;
-    # its rows are read with SQL or the shell, and issue 7's dashboard counts them.
+    # its audit rows are for compliance queries, not for editors.

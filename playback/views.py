@@ -14,7 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import profile_required
+from accounts.access import current_profile, profile_required
 from accounts.http import ViewerRequest
 from catalog.fetch import FetchError, fetch
 from catalog.models import Video
@@ -140,8 +140,6 @@ def forget(request: ViewerRequest, video_id: UUID) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest, video_id: UUID) -> HttpResponse:
     """Start a viewing session: entitlement, session, first token (set as a cookie)."""
-    from accounts.access import current_profile  # noqa: PLC0415
-
     if not request.user.is_authenticated:
         return api_error("not_signed_in", "Sign in to watch.", status=403)
     profile = current_profile(request)
