@@ -6,11 +6,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django_redis import get_redis_connection
+from pytest_django import Settings
+
+if TYPE_CHECKING:
+    from tests.cast import Household
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -107,7 +112,37 @@ def _wait_for_worker(app: object, process: subprocess.Popen[str]) -> None:
     pytest.fail("The Celery worker did not answer a ping within 60 s")
 
 
-# --- The shared cast ---------------------------------------------------------------------
+# --- The shared cast (plain helpers in tests/cast.py) -------------------------------------
+
+
+@pytest.fixture
+def fast_passwords(settings: Settings) -> None:
+    # Every household hashes a password; the production hasher costs ~0.3 s a time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def household(db: None) -> Household:
+    """Ana's household, signed up: Alex, and a kids profile, Kids."""
+    from tests.cast import household_create  # noqa: PLC0415
+
+    return household_create("ana@example.com")
+
+
+@pytest.fixture
+def other_household(db: None) -> Household:
+    """Bruno's household: Bruno, and a kids profile, Little ones."""
+    from tests.cast import household_create  # noqa: PLC0415
+
+    return household_create("bruno@example.com", adult="Bruno", kids="Little ones")
+
+
+@pytest.fixture
+def viewer(client: Client, household: Household) -> Client:
+    """The household's owner, watching as the adult profile."""
+    from tests.cast import sign_in  # noqa: PLC0415
+
+    return sign_in(client, household, household.adult)
 
 
 @pytest.fixture

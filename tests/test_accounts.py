@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth import get_user, get_user_model
-from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -21,20 +19,19 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django import Settings
 
 from accounts.access import PROFILE_SESSION_KEY
 from accounts.models import PLAN_LIMITS, Account, Profile, SubscriptionPlan
 from accounts.services import account_sign_up, profile_create
 from playback.models import WatchProgress
+from tests.cast import PASSWORD, Household, sign_in
 from tests.factories import MovieFactory, UserFactory
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
-PASSWORD = "a-long-test-password"
 NEW_PASSWORD = "another-long-password-42"
 SIGN_UP = reverse("accounts:sign_up")
 LOGIN = reverse("accounts:login")
@@ -43,51 +40,6 @@ PROFILES = reverse("accounts:profiles")
 MANAGE = reverse("accounts:manage_profiles")
 ADD_PROFILE = reverse("accounts:add_profile")
 HOME = reverse("catalog:home")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    # Every household hashes a password; the production hasher costs ~0.3 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-# --- The cast: a household with an adult and a kids profile, and a second household -------
-
-
-@dataclass(frozen=True)
-class Household:
-    account: Account
-    adult: Profile
-    kids: Profile
-
-    @property
-    def owner(self) -> User:
-        return self.account.owner
-
-
-def household_create(email: str, *, adult: str = "Alex", kids: str = "Kids") -> Household:
-    account = account_sign_up(email=email, password=PASSWORD, profile_name=adult)
-    first = account.profiles.get()
-    return Household(account, first, profile_create(account=account, name=kids, is_kids=True))
-
-
-@pytest.fixture
-def household() -> Household:
-    return household_create("ana@example.com")
-
-
-@pytest.fixture
-def other_household() -> Household:
-    return household_create("bruno@example.com", adult="Bruno", kids="Little ones")
-
-
-def sign_in(client: Client, household: Household, profile: Profile | None = None) -> Client:
-    client.force_login(household.owner)
-    if profile is not None:
-        session = client.session
-        session[PROFILE_SESSION_KEY] = profile.pk
-        session.save()
-    return client
 
 
 def sign_up(client: Client, email: str, password: str = PASSWORD) -> Response:

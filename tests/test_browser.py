@@ -20,19 +20,17 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import (
     Browser,
-    Error,
     Locator,
     Page,
-    Playwright,
     Response,
     Route,
     expect,
-    sync_playwright,
 )
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from catalog.models import MaturityRating
+from tests.browsers import BrowserLaunch, chromium_launch
 from tests.factories import (
     EpisodeFactory,
     GenreFactory,
@@ -41,19 +39,6 @@ from tests.factories import (
     SeriesFactory,
 )
 
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking flags Chromium keeps calling Google's hosts, which this
-# machine's closed network refuses; --no-sandbox because CI runs as root.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 # The factories' posters live on this CDN; the browser gets a drawn stand-in instead.
 POSTER_HOST = "img.example.com"
@@ -81,50 +66,10 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     server.stop()
 
 
-@dataclass(frozen=True)
-class BrowserLaunch:
-    browser: Browser | None
-    problem: str = ""
-
-
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[BrowserLaunch]:
-    """One Chromium for the module; a failed launch is handed to the test to fail there.
-
-    Playwright's sync API keeps an asyncio loop marked as running in this thread, so Django's
-    guard against ORM calls from async code would refuse the factories and live_server's
-    flush at teardown, though every query here is plain synchronous code. The flag is set for
-    this module only.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            launch = _launch(playwright)
-            yield launch
-            if launch.browser is not None:
-                launch.browser.close()
-
-
-def _launch(playwright: Playwright) -> BrowserLaunch:
-    candidates: list[tuple[str, str | None]] = []
-    if DEBIAN_CHROMIUM.exists():
-        candidates.append((str(DEBIAN_CHROMIUM), str(DEBIAN_CHROMIUM)))
-    candidates.append(("Playwright's bundled Chromium", None))
-    failures = []
-    for name, executable in candidates:
-        try:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        except Error as error:
-            failures.append(f"  {name}: {error.message.strip().splitlines()[0]}")
-        else:
-            return BrowserLaunch(browser)
-    return BrowserLaunch(
-        None,
-        "No Chromium could be launched for the browser tests:\n"
-        + "\n".join(failures)
-        + "\nInstall Debian's chromium (apt-get install chromium) or run "
-        "`.venv/bin/python -m playwright install chromium` (`make test` does it for you).",
-    )
+    with chromium_launch() as launch:
+        yield launch
 
 
 @dataclass

@@ -23,13 +23,10 @@ import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import (
     Browser,
-    Error,
     Page,
-    Playwright,
     Response,
     Route,
     expect,
-    sync_playwright,
 )
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
@@ -42,23 +39,9 @@ from catalog.models import Movie
 from catalog.templatetags.portal import clock
 from playback import live, services
 from playback.models import WatchProgress
+from tests.browsers import BrowserLaunch, chromium_launch
 from tests.factories import UserFactory
 
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
-# As in test_browser.py, plus: play without a click (the Play button is a link, and its
-# gesture does not carry over to the player page), and no sound device needed.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-    "--mute-audio",
-]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-playback"
 STEP_TIMEOUT_MS = 15_000
 MOVIE_TITLE = "Beneath the Kelp"  # 79 minutes, captions in English (default), Spanish, French
@@ -67,49 +50,12 @@ EDGE = re.compile(r"/edge/[0-9a-f-]{36}/(?P<path>[^?]+)")
 VIDEO = "document.getElementById('video')"
 
 
-@dataclass(frozen=True)
-class BrowserLaunch:
-    browser: Browser | None
-    problem: str = ""
-
-
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[BrowserLaunch]:
-    """One Chromium for the module; a failed launch is handed to the test to fail there.
-
-    Playwright's sync API keeps an asyncio loop marked as running in this thread, so Django's
-    guard against ORM calls from async code would refuse this module's plain synchronous
-    queries; the flag is set for this module only.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            launch = _launch(playwright)
-            yield launch
-            if launch.browser is not None:
-                launch.browser.close()
-
-
-def _launch(playwright: Playwright) -> BrowserLaunch:
-    candidates: list[tuple[str, str | None]] = []
-    if DEBIAN_CHROMIUM.exists():
-        candidates.append((str(DEBIAN_CHROMIUM), str(DEBIAN_CHROMIUM)))
-    candidates.append(("Playwright's bundled Chromium", None))
-    failures = []
-    for name, executable in candidates:
-        try:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        except Error as error:
-            failures.append(f"  {name}: {error.message.strip().splitlines()[0]}")
-        else:
-            return BrowserLaunch(browser)
-    return BrowserLaunch(
-        None,
-        "No Chromium could be launched for the browser tests:\n"
-        + "\n".join(failures)
-        + "\nInstall Debian's chromium (apt-get install chromium) or run "
-        "`.venv/bin/python -m playwright install chromium` (`make test` does it for you).",
-    )
+    # Play without a click (the Play button is a link, and its gesture does not carry over to
+    # the player page), and no sound device needed.
+    with chromium_launch(["--autoplay-policy=no-user-gesture-required", "--mute-audio"]) as launch:
+        yield launch
 
 
 @pytest.fixture

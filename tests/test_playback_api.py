@@ -12,7 +12,6 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
@@ -22,65 +21,31 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django import DjangoAssertNumQueries, Settings
+from pytest_django import DjangoAssertNumQueries
 
-from accounts.access import PROFILE_SESSION_KEY
 from accounts.models import Account, AccountStatus, Profile, SubscriptionPlan
-from accounts.services import demo_household
 from catalog.models import CaptionTrack, MaturityRating, Movie, StreamSource, Visibility
 from playback import live, services
 from playback.models import ViewingSession, WatchProgress
-from tests.factories import CaptionTrackFactory, MovieFactory, UserFactory
+from tests.cast import Household, demo_household_create, sign_in
+from tests.factories import CaptionTrackFactory, MovieFactory
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 HOME = reverse("catalog:home")
 DURATION = 95 * 60  # MovieFactory's running time, in seconds
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    # Every household hashes a password; the production hasher costs ~0.3 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- The cast -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Household:
-    account: Account
-    adult: Profile
-    kids: Profile
-
-
-def household_create(plan: str = SubscriptionPlan.STANDARD) -> Household:
-    account = demo_household(user=UserFactory.create())
-    if plan != account.subscription_plan:
-        account.subscription_plan = plan
-        account.save(update_fields=["subscription_plan"])
-    return Household(account, account.profiles.get(name="Alex"), account.profiles.get(name="Kids"))
 
 
 @pytest.fixture
 def household(db: None) -> Household:
-    return household_create()
-
-
-def watching(client: Client, household: Household, profile: Profile) -> Client:
-    """``client`` signed in as the household's owner, watching as ``profile``."""
-    client.force_login(household.account.owner)
-    session = client.session
-    session[PROFILE_SESSION_KEY] = profile.pk
-    session.save()
-    return client
-
-
-@pytest.fixture
-def viewer(client: Client, household: Household) -> Client:
-    """The household's owner, watching as the adult profile."""
-    return watching(client, household, household.adult)
+    """Here the demo household of a factory user, rather than conftest's signed-up one."""
+    return demo_household_create()
 
 
 @pytest.fixture
@@ -283,7 +248,7 @@ def test_it_refuses_a_title_the_profile_may_not_play(
     client: Client, household: Household, movie: Movie, change: Any, who: str
 ) -> None:
     change(movie)
-    watching(client, household, getattr(household, who))
+    sign_in(client, household, getattr(household, who))
 
     error = error_of(client.post(start_url(movie.pk)), 404)
 
@@ -296,7 +261,7 @@ def test_it_lets_a_kids_profile_play_a_title_under_the_ceiling(
 ) -> None:
     # The counterpart of the kids refusal above: the ceiling, not the kids flag, refuses.
     cartoon = MovieFactory.create(maturity_rating=MaturityRating.AGE_7)
-    watching(client, household, household.kids)
+    sign_in(client, household, household.kids)
 
     assert client.post(start_url(cartoon.pk)).status_code == 201
 
@@ -316,10 +281,10 @@ def test_it_refuses_an_account_that_is_not_active(
 def test_it_refuses_a_second_stream_beyond_the_basic_plans_one(
     client: Client, movie: Movie
 ) -> None:
-    basic = household_create(SubscriptionPlan.BASIC)
-    watching(client, basic, basic.adult)
+    basic = demo_household_create(SubscriptionPlan.BASIC)
+    sign_in(client, basic, basic.adult)
     start(client, movie.pk)
-    other_device = watching(Client(), basic, basic.kids)
+    other_device = sign_in(Client(), basic, basic.kids)
     cartoon = MovieFactory.create(maturity_rating=MaturityRating.ALL)
 
     error = error_of(other_device.post(start_url(cartoon.pk)), 409)
@@ -329,8 +294,8 @@ def test_it_refuses_a_second_stream_beyond_the_basic_plans_one(
 
 
 def test_it_starts_a_new_stream_once_the_playing_one_ends(client: Client, movie: Movie) -> None:
-    basic = household_create(SubscriptionPlan.BASIC)
-    watching(client, basic, basic.adult)
+    basic = demo_household_create(SubscriptionPlan.BASIC)
+    sign_in(client, basic, basic.adult)
     first = start(client, movie.pk)
     assert client.post(start_url(movie.pk)).status_code == 409
 
@@ -342,11 +307,11 @@ def test_it_starts_a_new_stream_once_the_playing_one_ends(client: Client, movie:
 def test_it_counts_streams_per_household_not_across_households(
     client: Client, movie: Movie
 ) -> None:
-    basic, neighbour = household_create(SubscriptionPlan.BASIC), household_create()
-    start(watching(client, basic, basic.adult), movie.pk)
+    basic, neighbour = demo_household_create(SubscriptionPlan.BASIC), demo_household_create()
+    start(sign_in(client, basic, basic.adult), movie.pk)
 
     assert (
-        watching(Client(), neighbour, neighbour.adult).post(start_url(movie.pk)).status_code == 201
+        sign_in(Client(), neighbour, neighbour.adult).post(start_url(movie.pk)).status_code == 201
     )
 
 
@@ -354,7 +319,7 @@ def test_it_counts_streams_per_household_not_across_households(
 def test_it_refuses_simultaneous_starts_beyond_the_stream_limit() -> None:
     # Eight devices of a BASIC household press play at the same moment: one may play. Three
     # rounds, each from no open stream, so a lucky interleaving does not hide a race.
-    basic = household_create(SubscriptionPlan.BASIC)
+    basic = demo_household_create(SubscriptionPlan.BASIC)
     movie = MovieFactory.create()
     profile = Profile.objects.select_related("account").get(pk=basic.adult.pk)
     devices = 8
@@ -527,11 +492,11 @@ def test_it_hides_another_profiles_session(
     household: Household, movie: Movie, viewer: Client, playing: str, intruder: str
 ) -> None:
     assert beat(viewer, playing, position_seconds=300).status_code == 200
-    neighbours = household_create()
+    neighbours = demo_household_create()
     other = (
-        watching(Client(), household, household.kids)
+        sign_in(Client(), household, household.kids)
         if intruder == "sibling-profile"
-        else watching(Client(), neighbours, neighbours.adult)
+        else sign_in(Client(), neighbours, neighbours.adult)
     )
 
     error = error_of(beat(other, playing, position_seconds=10), 404)
@@ -567,7 +532,7 @@ def test_it_answers_heartbeats_of_an_anonymous_visitor_with_403(playing: str) ->
 @pytest.fixture
 def csrf_viewer(household: Household) -> Client:
     """A browser-like client: CSRF is checked, and the watch page gave it its token."""
-    return watching(Client(enforce_csrf_checks=True), household, household.adult)
+    return sign_in(Client(enforce_csrf_checks=True), household, household.adult)
 
 
 def csrf_token_of(client: Client, movie: Movie) -> str:
@@ -737,9 +702,9 @@ def test_it_moves_forward_with_each_newer_heartbeat(
 def test_it_writes_player_errors_to_the_session_row_when_the_session_ends(
     celery_worker_process: object,
 ) -> None:
-    household = household_create()
+    household = demo_household_create()
     movie = MovieFactory.create()
-    viewer = watching(Client(), household, household.adult)
+    viewer = sign_in(Client(), household, household.adult)
     session_id = start(viewer, movie.pk)["session_id"]
     beat(viewer, session_id, position_seconds=600, errors=["net_timeout"])
     beat(viewer, session_id, position_seconds=1140, errors=["decode_error", "net_timeout"])
@@ -763,7 +728,7 @@ def test_it_writes_player_errors_to_the_session_row_when_the_session_ends(
 def test_it_answers_404_to_ending_another_profiles_session(
     household: Household, playing: str
 ) -> None:
-    sibling = watching(Client(), household, household.kids)
+    sibling = sign_in(Client(), household, household.kids)
 
     assert error_of(post_json(sibling, end_url(playing), {}), 404)["code"] == "unknown_session"
     assert live.redis().hget(live.session_key(playing), "ended") == b"0"
@@ -868,7 +833,7 @@ def test_it_answers_404_on_the_watch_page_for_a_title_the_profile_may_not_play(
     client: Client, household: Household, movie: Movie, change: Any, who: str
 ) -> None:
     change(movie)
-    watching(client, household, getattr(household, who))
+    sign_in(client, household, getattr(household, who))
 
     response = client.get(reverse("playback:watch", args=[movie.pk]))
 

@@ -38,13 +38,9 @@ from playback.models import EndReason, ViewingSession, WatchProgress
 from playback.services import FlushReport, Heartbeat
 from tests.factories import MovieFactory, UserFactory
 
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
 DURATION = 95 * 60  # MovieFactory's running time, in seconds
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    # Every household hashes a password; the production hasher costs ~0.3 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- The cast and the buffer ----------------------------------------------------------------

@@ -11,7 +11,6 @@ import hashlib
 import json
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,14 +22,12 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django import Settings
 
-from accounts.access import PROFILE_SESSION_KEY
-from accounts.models import Account, Profile
-from accounts.services import demo_household
 from catalog.models import Movie
 from playback import live, services, tokens
 from playback.models import SignedStreamToken
 from playback.views import TOKEN_COOKIE
-from tests.factories import CaptionTrackFactory, MovieFactory, StreamSourceFactory, UserFactory
+from tests.cast import Household, demo_household_create, sign_in
+from tests.factories import CaptionTrackFactory, MovieFactory, StreamSourceFactory
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -42,11 +39,7 @@ SEGMENT = bytes(range(188)) * 4
 CAPTIONS = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n"
 OUTSIDE = b"a file outside the origin"
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    # Every household hashes a password; the production hasher costs ~0.3 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 @pytest.fixture(autouse=True)
@@ -207,34 +200,10 @@ def test_it_still_accepts_a_token_signed_with_the_previous_key_after_rotation(
 # --- Through HTTP: the edge -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Household:
-    account: Account
-    adult: Profile
-    kids: Profile
-
-
-def household_create() -> Household:
-    account = demo_household(user=UserFactory.create())
-    return Household(account, account.profiles.get(name="Alex"), account.profiles.get(name="Kids"))
-
-
 @pytest.fixture
 def household(db: None) -> Household:
-    return household_create()
-
-
-def watching(client: Client, household: Household, profile: Profile) -> Client:
-    client.force_login(household.account.owner)
-    session = client.session
-    session[PROFILE_SESSION_KEY] = profile.pk
-    session.save()
-    return client
-
-
-@pytest.fixture
-def viewer(client: Client, household: Household) -> Client:
-    return watching(client, household, household.adult)
+    """Here the demo household of a factory user, rather than conftest's signed-up one."""
+    return demo_household_create()
 
 
 @pytest.fixture
@@ -370,10 +339,10 @@ def test_it_refuses_a_cookie_copied_to_another_viewer(
     session_id, _ = start(viewer, local_movie)
     copied = viewer.cookies[TOKEN_COOKIE].value
     if who == "sibling-profile":
-        other = watching(Client(), household, household.kids)
+        other = sign_in(Client(), household, household.kids)
     else:
-        neighbours = household_create()
-        other = watching(Client(), neighbours, neighbours.adult)
+        neighbours = demo_household_create()
+        other = sign_in(Client(), neighbours, neighbours.adult)
     other.cookies[TOKEN_COOKIE] = copied
 
     response = edge(other, session_id, "master.m3u8")
@@ -536,7 +505,7 @@ def test_it_refuses_to_renew_another_profiles_session(
     viewer: Client, household: Household, local_movie: Movie
 ) -> None:
     session_id, _ = start(viewer, local_movie)
-    sibling = watching(Client(), household, household.kids)
+    sibling = sign_in(Client(), household, household.kids)
 
     response = sibling.post(reverse("playback:token", args=[session_id]))
 

@@ -21,17 +21,16 @@ from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django import Settings
 
 from accounts.access import PROFILE_SESSION_KEY
-from accounts.models import Account, Profile
-from accounts.services import account_sign_up, profile_create
+from accounts.models import Profile
 from bench.catalog_data import load_movies
 from catalog.models import Episode, Genre, MaturityRating, Movie, Series
 from playback.models import WatchProgress
+from tests.cast import Household, sign_in
 from tests.factories import EpisodeFactory, GenreFactory, MovieFactory, SeasonFactory, SeriesFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 HOME = reverse("catalog:home")
 SEARCH = reverse("catalog:search")
@@ -40,46 +39,7 @@ PROFILES = reverse("accounts:profiles")
 MANAGE = reverse("accounts:manage_profiles")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    # Every household hashes a password; the production hasher costs ~0.3 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-# --- The cast -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Household:
-    account: Account
-    adult: Profile
-    kids: Profile
-
-
-def household_create(email: str, *, adult: str, kids: str) -> Household:
-    account = account_sign_up(email=email, password="a-long-test-password", profile_name=adult)
-    first = account.profiles.get()
-    return Household(account, first, profile_create(account=account, name=kids, is_kids=True))
-
-
-@pytest.fixture
-def household() -> Household:
-    return household_create("ana@example.com", adult="Alex", kids="Kids")
-
-
-@pytest.fixture
-def other_household() -> Household:
-    return household_create("bruno@example.com", adult="Bruno", kids="Little ones")
-
-
-def watching(client: Client, owner_of: Household, profile: Profile | None) -> Client:
-    """``client`` signed in as ``owner_of``'s owner, with ``profile`` in the session."""
-    client.force_login(owner_of.account.owner)
-    if profile is not None:
-        session = client.session
-        session[PROFILE_SESSION_KEY] = profile.pk
-        session.save()
-    return client
+# --- Watch progress and cards ---------------------------------------------------------------
 
 
 def progress_for(profile: Profile, video_id: UUID, seconds: int = 1200) -> WatchProgress:
@@ -203,7 +163,7 @@ def first_word(title: Movie | Series) -> str:
 def test_it_shows_a_kids_profile_nothing_above_the_ceiling_on_any_page(
     client: Client, household: Household, kids_catalog: KidsCatalog
 ) -> None:
-    watching(client, household, household.kids)
+    sign_in(client, household, household.kids)
     forbidden = kids_catalog.forbidden_text()
     visited: dict[str, str] = {}
 
@@ -236,7 +196,7 @@ def test_it_shows_a_kids_profile_nothing_above_the_ceiling_on_any_page(
 def test_it_answers_404_to_a_kids_profile_for_every_title_above_the_ceiling(
     client: Client, household: Household, kids_catalog: KidsCatalog
 ) -> None:
-    watching(client, household, household.kids)
+    sign_in(client, household, household.kids)
 
     statuses = {
         (title.title, season): client.get(title_url(title), {"season": season}).status_code
@@ -252,7 +212,7 @@ def test_it_shows_an_adult_the_titles_the_kids_walk_hides(
     client: Client, household: Household, kids_catalog: KidsCatalog
 ) -> None:
     # The walk's searches and URLs do reach these titles: only the ceiling keeps them away.
-    watching(client, household, household.adult)
+    sign_in(client, household, household.adult)
 
     found = {
         title.title: title.title
@@ -270,7 +230,7 @@ def test_it_shows_an_adult_the_titles_the_kids_walk_hides(
 def test_it_leaves_titles_above_the_ceiling_out_of_a_kids_continue_watching(
     client: Client, household: Household, kids_catalog: KidsCatalog
 ) -> None:
-    watching(client, household, household.kids)
+    sign_in(client, household, household.kids)
 
     body = client.get(HOME).content.decode()
 
@@ -290,7 +250,7 @@ def target_of(
 ) -> Profile:
     """Sign ``client`` in as ``actor`` would be, and return the profile the request names."""
     if actor != ANONYMOUS:
-        watching(client, household, household.adult)
+        sign_in(client, household, household.adult)
     return {
         OWN: household.adult,
         SIBLING: household.kids,
@@ -409,7 +369,7 @@ def test_it_deletes_only_the_households_profiles(
 
 
 def test_it_refuses_delete_on_get(client: Client, household: Household) -> None:
-    watching(client, household, household.adult)
+    sign_in(client, household, household.adult)
 
     response = client.get(reverse("accounts:delete_profile", args=[household.kids.pk]))
 
@@ -420,7 +380,7 @@ def test_it_refuses_delete_on_get(client: Client, household: Household) -> None:
 def test_it_lists_only_the_households_profiles_under_manage(
     client: Client, household: Household, other_household: Household
 ) -> None:
-    watching(client, household, household.adult)
+    sign_in(client, household, household.adult)
 
     body = client.get(MANAGE).content.decode()
 
@@ -472,7 +432,7 @@ def test_it_forgets_only_the_chosen_profiles_own_progress(
             "kids": household.kids,
             "other.adult": other_household.adult,
         }
-        watching(
+        sign_in(
             client,
             household if whose == "household" else other_household,
             profiles[chosen] if chosen else None,
@@ -490,7 +450,7 @@ def test_it_forgets_only_the_chosen_profiles_own_progress(
 def test_it_refuses_to_forget_on_get(client: Client, household: Household) -> None:
     movie = MovieFactory.create()
     progress_for(household.adult, movie.pk)
-    watching(client, household, household.adult)
+    sign_in(client, household, household.adult)
 
     response = client.get(reverse("playback:forget", args=[movie.pk]))
 
@@ -509,7 +469,7 @@ def test_it_shows_only_the_chosen_profiles_progress_on_home(
     progress_for(household.adult, mine.pk)
     progress_for(household.kids, sibling.pk)
     progress_for(other_household.adult, stranger.pk)
-    watching(client, household, household.adult)
+    sign_in(client, household, household.adult)
 
     body = client.get(HOME).content.decode()
     section = re.search(r'aria-labelledby="row-continue">(.*?)</section>', body, re.DOTALL)
@@ -564,7 +524,7 @@ def test_it_shows_anonymous_visitors_the_landing_page_without_titles(
 def test_it_asks_who_is_watching_before_any_viewer_page(
     client: Client, household: Household, viewer_urls: dict[str, str], page: str
 ) -> None:
-    watching(client, household, None)
+    sign_in(client, household, None)
 
     response = client.get(viewer_urls[page])
 
@@ -579,7 +539,7 @@ def test_it_ignores_another_households_profile_in_the_session(
     viewer_urls: dict[str, str],
     page: str,
 ) -> None:
-    watching(client, household, other_household.adult)
+    sign_in(client, household, other_household.adult)
 
     response = client.get(viewer_urls[page])
 
@@ -590,7 +550,7 @@ def test_it_ignores_another_households_profile_in_the_session(
 def test_it_shows_viewer_pages_to_a_chosen_profile(
     client: Client, household: Household, viewer_urls: dict[str, str], page: str
 ) -> None:
-    watching(client, household, household.adult)
+    sign_in(client, household, household.adult)
 
     response = client.get(viewer_urls[page])
 

@@ -20,17 +20,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django import DjangoAssertNumQueries, Settings
+from pytest_django import DjangoAssertNumQueries
 
-from accounts.access import PROFILE_SESSION_KEY
-from accounts.models import Account, Profile
-from accounts.services import account_sign_up, profile_create
+from accounts.models import Profile
 from bench.catalog_data import load_movies
 from catalog import services
 from catalog.models import Episode, Movie, Series, Visibility
 from playback import live
 from playback import services as playback_services
 from playback.models import WatchProgress
+from tests.cast import Household
 from tests.factories import (
     CaptionTrackFactory,
     EpisodeFactory,
@@ -40,46 +39,11 @@ from tests.factories import (
     SeriesFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 HOME = reverse("catalog:home")
 SEARCH = reverse("catalog:search")
 NOT_FOUND_TEXT = "We couldn't find that page"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    # Every household hashes a password; the production hasher costs ~0.3 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-# --- The cast -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Household:
-    account: Account
-    adult: Profile
-    kids: Profile
-
-
-@pytest.fixture
-def household() -> Household:
-    account = account_sign_up(
-        email="ana@example.com", password="a-long-test-password", profile_name="Alex"
-    )
-    kids = profile_create(account=account, name="Kids", is_kids=True)
-    return Household(account, account.profiles.get(is_kids=False), kids)
-
-
-@pytest.fixture
-def viewer(client: Client, household: Household) -> Client:
-    """The household's owner, watching as the adult profile."""
-    client.force_login(household.account.owner)
-    session = client.session
-    session[PROFILE_SESSION_KEY] = household.adult.pk
-    session.save()
-    return client
 
 
 # --- Reading the pages ----------------------------------------------------------------------
