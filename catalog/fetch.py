@@ -21,6 +21,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urljoin, urlsplit
@@ -131,6 +132,7 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
     max_bytes = max_bytes or settings.MEDIA_FETCH_MAX_BYTES
     timeout = timeout or settings.MEDIA_FETCH_TIMEOUT_SECONDS
     current = url
+    started = time.monotonic()
     for _ in range(settings.MEDIA_FETCH_MAX_REDIRECTS + 1):
         relative = origin_relative_path(current)
         if relative is not None:
@@ -159,7 +161,9 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
                     f"{current} is {int(declared):,} bytes, over the {max_bytes:,}-byte limit.",
                     transient=False,
                 )
-            body = response.read(max_bytes + 1)
+            body = _read_within(
+                current, response, max_bytes + 1, started + settings.MEDIA_FETCH_TOTAL_SECONDS
+            )
         except ssl.SSLCertVerificationError as error:
             raise FetchError(
                 f"The TLS certificate of {parts.hostname} is not valid: {error.verify_message}.",
@@ -182,6 +186,27 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
     raise FetchError(
         f"{url} redirects more than {settings.MEDIA_FETCH_MAX_REDIRECTS} times.", transient=False
     )
+
+
+def _read_within(
+    url: str, response: http.client.HTTPResponse, limit: int, deadline: float
+) -> bytes:
+    """Read up to ``limit`` bytes, giving up at ``deadline``: a per-read timeout alone lets an
+    origin that trickles a byte at a time hold a check forever."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        if time.monotonic() > deadline:
+            raise FetchError(
+                f"{url} did not finish sending within {settings.MEDIA_FETCH_TOTAL_SECONDS:g} s.",
+                transient=True,
+            )
+        chunk = response.read1(min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 LOCAL_TYPES = {

@@ -7,6 +7,7 @@ carry what was found (variants, durations, cue counts) for ``probe_media`` and t
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,10 @@ PLAYLIST_TYPES = {
 TTML_NAMESPACE = "http://www.w3.org/ns/ttml"
 CUE_TIME = re.compile(r"^(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
 CUE_LINE = re.compile(r"^(\S+)\s+-->\s+(\S+)(?:\s+.*)?$")
-TTML_TIME = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$|^(\d+(?:\.\d+)?)(h|m|s|ms)$")
+TTML_TIME = re.compile(
+    r"^(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)(?::(\d+))?$|^(\d+(?:\.\d+)?)(h|ms|m|s|f|t)$"
+)
+TTML_PARAMETER = "{http://www.w3.org/ns/ttml#parameter}"
 
 
 @dataclass
@@ -112,6 +116,12 @@ def check_stream(url: str, duration_seconds: int) -> Verdict:
         for variant in variants:
             label = f"Variant {variant.resolution or variant.uri}"
             media = _get(variant.uri, label)
+            if media.content_type not in PLAYLIST_TYPES:
+                return Verdict.invalid(
+                    f"{label} is served as {media.content_type or 'no type'}, not as an HLS "
+                    "playlist (application/vnd.apple.mpegurl).",
+                    **facts,
+                )
             total, segments = _media_duration(
                 _playlist_lines(media.text(), variant.uri, label), label
             )
@@ -143,7 +153,13 @@ def _variants(lines: list[str], base: str) -> list[Variant]:
     for index, line in enumerate(lines):
         if line.startswith("#EXT-X-STREAM-INF:"):
             attributes = _attributes(line.split(":", 1)[1])
-            uri = next((x for x in lines[index + 1 :] if not x.startswith("#")), None)
+            uri = None
+            for following in lines[index + 1 :]:
+                if following.startswith("#EXT-X-STREAM-INF:"):
+                    break  # the next variant began: this one has no address
+                if not following.startswith("#"):
+                    uri = following
+                    break
             if uri is None:
                 raise CheckFailed(
                     Verdict.invalid("The master playlist names a variant without an address.")
@@ -176,11 +192,14 @@ def _media_duration(lines: list[str], what: str) -> tuple[float, int]:
         if line.startswith("#EXTINF:"):
             value = line[len("#EXTINF:") :].split(",", 1)[0]
             try:
-                total += float(value)
-            except ValueError as error:
+                seconds = float(value)
+            except ValueError:
+                seconds = math.nan
+            if not math.isfinite(seconds) or seconds < 0:
                 raise CheckFailed(
                     Verdict.invalid(f"{what} has a malformed segment duration: {line!r}.")
-                ) from error
+                )
+            total += seconds
             segments += 1
     if not segments:
         raise CheckFailed(Verdict.invalid(f"{what} lists no segments."))
@@ -268,15 +287,21 @@ def _check_vtt(text: str, duration: int) -> Verdict:
     return Verdict.valid(f"WebVTT with {cues} cues, all within the title.", cues=cues)
 
 
-def _ttml_seconds(value: str) -> float | None:
+def _ttml_seconds(value: str, rates: tuple[float, float] = (30.0, 1.0)) -> float | None:
+    """A TTML time expression in seconds: clock time (with frames), or an offset in
+    h, m, s, ms, f (frames, at ttp:frameRate) or t (ticks, at ttp:tickRate)."""
+    frame_rate, tick_rate = rates
     match = TTML_TIME.match(value.strip())
     if not match:
         return None
-    hours, minutes, seconds, amount, unit = match.groups()
+    hours, minutes, seconds, frames, amount, unit = match.groups()
     if amount is not None:
-        scale = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[unit]
+        scale = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "f": 1 / frame_rate, "t": 1 / tick_rate}[
+            unit
+        ]
         return float(amount) * scale
-    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    return total + (int(frames) / frame_rate if frames else 0)
 
 
 def _check_ttml(text: str, duration: int) -> Verdict:  # noqa: PLR0911 - a return per rule
@@ -290,14 +315,30 @@ def _check_ttml(text: str, duration: int) -> Verdict:  # noqa: PLR0911 - a retur
         return Verdict.invalid(
             f"The root element is {root.tag}, not tt in the TTML namespace ({TTML_NAMESPACE})."
         )
+    try:
+        rates = (
+            float(root.get(f"{TTML_PARAMETER}frameRate", "30")),
+            float(root.get(f"{TTML_PARAMETER}tickRate", "1")),
+        )
+    except ValueError:
+        return Verdict.invalid("The TTML file's ttp:frameRate or ttp:tickRate is not a number.")
+    if min(rates) <= 0:
+        return Verdict.invalid("The TTML file's ttp:frameRate and ttp:tickRate must be above 0.")
     cues = 0
     for element in root.iter(f"{{{TTML_NAMESPACE}}}p"):
-        begin, end = element.get("begin"), element.get("end")
-        if begin is None or end is None:
+        begin, end, length = element.get("begin"), element.get("end"), element.get("dur")
+        if begin is None or (end is None and length is None):
             continue
-        start, stop = _ttml_seconds(begin), _ttml_seconds(end)
+        start = _ttml_seconds(begin, rates)
+        span = _ttml_seconds(length, rates) if length is not None else None
+        stop = (
+            _ttml_seconds(end, rates)
+            if end is not None
+            else (start + span if start is not None and span is not None else None)
+        )
         if start is None or stop is None:
-            return Verdict.invalid(f"A cue has a time the portal cannot read: {begin} to {end}.")
+            shown = end if end is not None else f"+{length}"
+            return Verdict.invalid(f"A cue has a time the portal cannot read: {begin} to {shown}.")
         if stop > duration + settings.MEDIA_DURATION_TOLERANCE_SECONDS:
             return Verdict.invalid(
                 f"A cue ends at {_clock(stop)}, after the title's end ({_clock(duration)})."

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.urls import reverse
 from django.utils._os import safe_join
 
@@ -38,7 +39,7 @@ def local_file(relative: str) -> Path | None:
     """The file for an origin path, refusing anything outside the origin folder."""
     try:
         path = Path(safe_join(str(settings.LOCAL_ORIGIN_ROOT), relative))
-    except ValueError:  # django raises SuspiciousFileOperation, a ValueError subclass
+    except (SuspiciousFileOperation, ValueError):  # outside the folder, or a NUL byte
         return None
     return path if path.is_file() else None
 

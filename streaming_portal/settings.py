@@ -309,6 +309,8 @@ CELERY_BEAT_SCHEDULE.update(
 MEDIA_FETCH_TIMEOUT_SECONDS = env.float("MEDIA_FETCH_TIMEOUT_SECONDS", default=10.0)
 MEDIA_FETCH_MAX_BYTES = env.int("MEDIA_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 MEDIA_FETCH_MAX_REDIRECTS = env.int("MEDIA_FETCH_MAX_REDIRECTS", default=3)
+# The whole of one fetch (all redirects and the body) may take at most this long.
+MEDIA_FETCH_TOTAL_SECONDS = env.float("MEDIA_FETCH_TOTAL_SECONDS", default=30.0)
 # Networks admitted although private or loopback (tests and a same-machine origin only).
 MEDIA_FETCH_ALLOWED_NETWORKS: list[str] = env.list("MEDIA_FETCH_ALLOWED_NETWORKS", default=[])
 # An extra CA certificate file to trust (a private origin's, or the tests').
