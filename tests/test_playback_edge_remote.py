@@ -18,7 +18,8 @@ def start(viewer: Client, movie_pk: object) -> dict[str, str]:
         reverse("playback:start", args=[movie_pk]), data={}, content_type="application/json"
     )
     assert response.status_code == 201, response.content
-    return response.json()
+    data: dict[str, str] = response.json()
+    return data
 
 
 def test_it_fetches_a_remote_origins_playlist_and_segments_through_the_safe_fetcher(
@@ -26,8 +27,8 @@ def test_it_fetches_a_remote_origins_playlist_and_segments_through_the_safe_fetc
 ) -> None:
     media_server.add("/vod/title/master.m3u8", MASTER, content_type="application/vnd.apple.mpegurl")
     media_server.add("/vod/title/low/seg0.ts", SEGMENT, content_type="video/mp2t")
-    movie = MovieFactory(media=False)
-    StreamSourceFactory(video=movie.video, stream_url=media_server.url("/vod/title/master.m3u8"))
+    movie = MovieFactory.create(media=False)
+    StreamSourceFactory.create(video=movie.video, stream_url=media_server.url("/vod/title/master.m3u8"))
     session = start(viewer, movie.pk)
     edge = session["playlist_url"].removesuffix("master.m3u8")
 
@@ -46,8 +47,8 @@ def test_it_answers_502_when_the_remote_origin_fails(
     media_server: MediaServer, household: Household, viewer: Client
 ) -> None:
     media_server.add("/vod/gone/master.m3u8", Answer(status=404))
-    movie = MovieFactory(media=False)
-    StreamSourceFactory(video=movie.video, stream_url=media_server.url("/vod/gone/master.m3u8"))
+    movie = MovieFactory.create(media=False)
+    StreamSourceFactory.create(video=movie.video, stream_url=media_server.url("/vod/gone/master.m3u8"))
     session = start(viewer, movie.pk)
 
     response = viewer.get(session["playlist_url"])
@@ -59,8 +60,8 @@ def test_it_answers_502_when_the_remote_origin_fails(
 def test_it_never_proxies_an_origin_on_a_private_address(
     media_server: MediaServer, household: Household, viewer: Client, settings: object
 ) -> None:
-    movie = MovieFactory(media=False)
-    StreamSourceFactory(video=movie.video, stream_url=media_server.url("/vod/x/master.m3u8"))
+    movie = MovieFactory.create(media=False)
+    StreamSourceFactory.create(video=movie.video, stream_url=media_server.url("/vod/x/master.m3u8"))
     session = start(viewer, movie.pk)
     settings.MEDIA_FETCH_ALLOWED_NETWORKS = []  # type: ignore[attr-defined]  # production
 
