@@ -28,7 +28,9 @@ def test_it_fetches_a_remote_origins_playlist_and_segments_through_the_safe_fetc
     media_server.add("/vod/title/master.m3u8", MASTER, content_type="application/vnd.apple.mpegurl")
     media_server.add("/vod/title/low/seg0.ts", SEGMENT, content_type="video/mp2t")
     movie = MovieFactory.create(media=False)
-    StreamSourceFactory.create(video=movie.video, stream_url=media_server.url("/vod/title/master.m3u8"))
+    StreamSourceFactory.create(
+        video=movie.video, stream_url=media_server.url("/vod/title/master.m3u8")
+    )
     session = start(viewer, movie.pk)
     edge = session["playlist_url"].removesuffix("master.m3u8")
 
@@ -48,7 +50,9 @@ def test_it_answers_502_when_the_remote_origin_fails(
 ) -> None:
     media_server.add("/vod/gone/master.m3u8", Answer(status=404))
     movie = MovieFactory.create(media=False)
-    StreamSourceFactory.create(video=movie.video, stream_url=media_server.url("/vod/gone/master.m3u8"))
+    StreamSourceFactory.create(
+        video=movie.video, stream_url=media_server.url("/vod/gone/master.m3u8")
+    )
     session = start(viewer, movie.pk)
 
     response = viewer.get(session["playlist_url"])
