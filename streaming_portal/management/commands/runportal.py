@@ -56,6 +56,7 @@ class Command(BaseCommand):
         self.stdout.write("Database migrated.")
         logins = self._ensure_demo_users(data_dir / "demo-logins.txt")
         call_command("seed_demo", if_empty=True, stdout=self.stdout)
+        call_command("seed_demo_sessions", if_empty=True, stdout=self.stdout)
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"The portal will answer at {url}"))
