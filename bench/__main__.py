@@ -6,7 +6,7 @@ import argparse
 
 from bench.environment import setup_django
 
-BENCHMARKS = ("browse", "heartbeats", "tokens")
+BENCHMARKS = ("browse", "heartbeats", "tokens", "ratelimit")
 
 
 def main() -> None:
@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
     options = parser.parse_args()
     setup_django()
-    from bench import browse, heartbeats, tokens  # noqa: PLC0415
+    from bench import browse, heartbeats, ratelimit, tokens  # noqa: PLC0415
 
     unknown = set(options.names) - set(BENCHMARKS)
     if unknown:
@@ -28,6 +28,8 @@ def main() -> None:
         elif name == "heartbeats":
             lines = heartbeats.run(options.duration)
             players = heartbeats.last_players
+        elif name == "ratelimit":
+            lines = ratelimit.run(options.duration)
         else:
             players = players or heartbeats.prepare()["players"]
             lines = tokens.run(options.duration, players)

@@ -7,17 +7,29 @@ worker never looks for a row that is not committed yet.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from catalog.media_checks import Verdict, check_caption, check_stream
-from catalog.models import CaptionTrack, Episode, Movie, Series, StreamSource, Title, Video
+from catalog.models import (
+    CaptionTrack,
+    Episode,
+    Movie,
+    Series,
+    StreamSource,
+    Title,
+    ValidationStatus,
+    Video,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def stream_source_validate(*, stream_id: UUID | str) -> Verdict | None:
@@ -27,6 +39,16 @@ def stream_source_validate(*, stream_id: UUID | str) -> Verdict | None:
         return None
     verdict = check_stream(stream.stream_url, stream.video.duration_seconds)
     _record(StreamSource.objects.filter(pk=stream.pk), verdict)
+    if verdict.status != ValidationStatus.VALID:
+        logger.warning(
+            "Stream source failed validation",
+            extra={
+                "stream_id": str(stream.pk),
+                "video_id": str(stream.video_id),
+                "validation_status": verdict.status,
+                "validation_message": verdict.message,
+            },
+        )
     return verdict
 
 
@@ -36,6 +58,17 @@ def caption_track_validate(*, caption_id: UUID | str) -> Verdict | None:
         return None
     verdict = check_caption(caption.caption_url, caption.format, caption.video.duration_seconds)
     _record(CaptionTrack.objects.filter(pk=caption.pk), verdict)
+    if verdict.status != ValidationStatus.VALID:
+        logger.warning(
+            "Caption track failed validation",
+            extra={
+                "caption_id": str(caption.pk),
+                "video_id": str(caption.video_id),
+                "language_code": caption.language_code,
+                "validation_status": verdict.status,
+                "validation_message": verdict.message,
+            },
+        )
     return verdict
 
 
@@ -93,14 +126,16 @@ def stale_filter(at: datetime | None = None) -> Q:
 
 def stale_media_enqueue(*, limit: int = 500) -> int:
     """Queue checks for the stalest streams and captions (beat runs this)."""
+    # Never-checked rows first (PostgreSQL sorts NULLs last by default), then the stalest.
+    oldest_first = F("last_validated_at").asc(nulls_first=True)
     streams = (
         StreamSource.objects.filter(stale_filter())
-        .order_by("last_validated_at")
+        .order_by(oldest_first)
         .values_list("pk", flat=True)[:limit]
     )
     captions = (
         CaptionTrack.objects.filter(stale_filter())
-        .order_by("last_validated_at")
+        .order_by(oldest_first)
         .values_list("pk", flat=True)[:limit]
     )
     return media_validation_enqueue(stream_ids=list(streams), caption_ids=list(captions))

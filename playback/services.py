@@ -9,6 +9,7 @@ Hot paths and who pays:
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import time
@@ -27,6 +28,8 @@ from accounts.models import Profile
 from catalog.models import CaptionTrack, StreamSource, Video
 from playback import live, tokens
 from playback.models import DeviceType, EndReason, SignedStreamToken, ViewingSession, WatchProgress
+
+logger = logging.getLogger(__name__)
 
 
 class PlaybackRefused(Exception):  # noqa: N818 - reads as a sentence
@@ -332,6 +335,19 @@ def heartbeat_record(*, session_id: UUID, profile_id: int, heartbeat: Heartbeat)
         ],
     )
     status = result.decode() if isinstance(result, bytes) else str(result)
+    if heartbeat.errors:
+        # Still no SQL: the video is on the session's row, found by session_id.
+        logger.warning(
+            "Player reported errors",
+            extra={
+                "session_id": str(session_id),
+                "profile_id": profile_id,
+                "error_codes": list(heartbeat.errors),
+                "event": heartbeat.event,
+                "position_seconds": heartbeat.position_seconds,
+                "heartbeat_status": status,
+            },
+        )
     if status in STATUS_ERRORS:
         code = "unknown_session" if status == "foreign_session" else status
         http_status, message = STATUS_ERRORS[status]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from logging.config import dictConfig
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
+
+from streaming_portal import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streaming_portal.settings")
 
@@ -17,3 +21,40 @@ app.autodiscover_tasks()
 def ping() -> str:
     """Answers "pong": proves a worker is consuming from the broker (tests, readiness)."""
     return "pong"
+
+
+# --- Logging: the worker and beat log like the web (streaming_portal/logs.py) ---------------
+
+
+@signals.setup_logging.connect
+def _log_through_django_settings(**kwargs: Any) -> None:
+    """With a receiver here, Celery configures no logging of its own: it would otherwise
+    hijack the root logger with its own handler and format (and ignore LOGGING). Its
+    ``--loglevel`` option is ignored too; LOG_LEVEL sets the level, as on the web."""
+    from django.conf import settings  # noqa: PLC0415 - read once the worker starts
+
+    dictConfig(settings.LOGGING)
+
+
+@signals.before_task_publish.connect
+def _carry_request_id(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    # A task queued while serving a request names that request in its lines on the worker.
+    request_id = logs.current_request_id()
+    if request_id and headers is not None:
+        headers.setdefault(logs.TASK_REQUEST_ID_HEADER, request_id)
+
+
+@signals.task_prerun.connect
+def _task_context_set(task_id: str, task: Any, **kwargs: Any) -> None:
+    logs.task_started(
+        task_id=task_id,
+        task_name=task.name,
+        # Eager runs (``apply()``) inside a request keep that request's id.
+        request_id=getattr(task.request, logs.TASK_REQUEST_ID_HEADER, None)
+        or logs.current_request_id(),
+    )
+
+
+@signals.task_postrun.connect
+def _task_context_clear(task_id: str, **kwargs: Any) -> None:
+    logs.task_finished(task_id=task_id)

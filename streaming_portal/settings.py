@@ -69,12 +69,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "streaming_portal.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "streaming_portal.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -224,10 +226,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # LOG_FORMAT: "json", one object per line with the request and task ids (production's
+        # default), or "plain", readable lines (the default with DEBUG, as under make run).
+        "portal": {
+            "()": "streaming_portal.logs.formatter",
+            "log_format": env.str("LOG_FORMAT", default="plain" if DEBUG else "json"),
+        },
+    },
+    "filters": {
+        "context": {"()": "streaming_portal.logs.ContextFilter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "portal",
+            "filters": ["context"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -325,3 +339,32 @@ CELERY_BEAT_SCHEDULE["revalidate-stale-media"] = {
     "task": "catalog.tasks.revalidate_stale_media",
     "schedule": 15 * 60.0,
 }
+
+# --- Operations: rate limits, health, logs (issue 7) -------------------------------------------
+# Each section below is owned by one module; see docs/architecture.md.
+
+# Rate limits
+# "requests/seconds" per bucket, counted in fixed windows (docs/ratelimits.md). Viewer reads
+# are keyed by session when signed in, else by client address (IPv6 by /64); admin changes by
+# user id. RATELIMIT_ENABLED=false removes the middleware (the benchmark's baseline).
+RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+RATELIMIT_VIEWER_READ = env.str("RATELIMIT_VIEWER_READ", default="300/60")
+RATELIMIT_ADMIN_MUTATION = env.str("RATELIMIT_ADMIN_MUTATION", default="60/60")
+# Reverse proxies in front of gunicorn that append the client to X-Forwarded-For; with 0 the
+# client is REMOTE_ADDR (a header any client can forge is never read).
+RATELIMIT_TRUSTED_PROXY_COUNT = env.int("RATELIMIT_TRUSTED_PROXY_COUNT", default=0)
+
+# Health and logs
+# /readyz (streaming_portal/health.py, docs/operations.md). Its checks run side by side; each
+# has this long to answer, and the Celery worker ping (information, never a failure) this long.
+READYZ_CHECK_TIMEOUT_SECONDS = env.float("READYZ_CHECK_TIMEOUT_SECONDS", default=1.0)
+READYZ_WORKER_PING_SECONDS = env.float("READYZ_WORKER_PING_SECONDS", default=0.5)
+# Degraded when an unflushed heartbeat is older than this. A position normally waits up to
+# PROGRESS_MAX_LAG_SECONDS plus one flush interval; this allows two flushes more.
+READYZ_HEARTBEAT_MAX_AGE_SECONDS = env.int(
+    "READYZ_HEARTBEAT_MAX_AGE_SECONDS",
+    default=PROGRESS_MAX_LAG_SECONDS + 3 * PROGRESS_FLUSH_SECONDS,
+)
+# Degraded when a stream or caption never validated belongs to a video older than this (a
+# check is queued on save, and beat queues the stale ones every 15 minutes).
+READYZ_UNVALIDATED_MAX_AGE_SECONDS = env.int("READYZ_UNVALIDATED_MAX_AGE_SECONDS", default=3600)

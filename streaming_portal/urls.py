@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from streaming_portal import views
+from streaming_portal import health, views
 
 admin.site.site_header = "Streaming portal"
 admin.site.site_title = "Streaming portal admin"
@@ -11,6 +11,7 @@ admin.site.index_title = "Catalog and households"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("origin/<path:path>", views.origin_file, name="origin"),
     path("account/", include("accounts.urls")),

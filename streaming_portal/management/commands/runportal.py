@@ -119,6 +119,9 @@ class Command(BaseCommand):
                     "4",
                     "--access-logfile",
                     "-",
+                    # The request id (logs.py) on every access line, to find a request's logs.
+                    "--access-logformat",
+                    '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s',
                     "--graceful-timeout",
                     "10",
                 ],
