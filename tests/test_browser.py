@@ -8,7 +8,6 @@ download here), else Playwright's own build. A screenshot of every step is writt
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.test import override_settings
 from playwright.sync_api import (
     Browser,
     Locator,
@@ -43,27 +41,6 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 # The factories' posters live on this CDN; the browser gets a drawn stand-in instead.
 POSTER_HOST = "img.example.com"
 STEP_TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
-    """pytest-django's live server, but built while SECURE_SSL_REDIRECT is off.
-
-    SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the server builds its handler.
-    pytest-django's session-wide server is built before any function fixture runs, so
-    conftest's ``_plain_http`` comes too late for it and every page answers 301 to https://,
-    which the plain-http server cannot speak. pytest-django's ``_live_server_helper`` finds
-    this fixture by name and still gives the test ``transactional_db`` and ALLOWED_HOSTS.
-    """
-    address = (
-        request.config.getvalue("liveserver")
-        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
-        or "localhost"
-    )
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        server = LiveServer(address)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

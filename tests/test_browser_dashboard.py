@@ -7,13 +7,11 @@ open without JavaScript, and a full-page screenshot lands in ``test-artifacts/da
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
 from django.urls import reverse
 from django.utils.text import slugify
 from playwright.sync_api import Response, expect
@@ -38,21 +36,6 @@ from tests.factories import (
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"
 STEP_TIMEOUT_MS = 15_000
 RATINGS = {label: value for value, label in MaturityRating.choices}
-
-
-@pytest.fixture(scope="module")
-def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
-    """pytest-django's live server, built while SECURE_SSL_REDIRECT is off (see
-    tests/test_browser.py for why the session-wide one answers every page with a redirect)."""
-    address = (
-        request.config.getvalue("liveserver")
-        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
-        or "localhost"
-    )
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        server = LiveServer(address)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

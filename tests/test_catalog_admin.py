@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from catalog.models import (
     ValidationStatus,
     Visibility,
 )
+from tests.admin_forms import change_form, inline_rows, split_datetime
 from tests.factories import (
     CaptionTrackFactory,
     EpisodeFactory,
@@ -186,23 +187,6 @@ def test_it_shows_a_series_change_page_in_the_same_queries_for_2_and_10_seasons(
 
 
 # --- Adding a movie ------------------------------------------------------------------------
-
-
-def split_datetime(name: str, value: datetime) -> dict[str, str]:
-    local = timezone.localtime(value)
-    return {f"{name}_0": f"{local:%Y-%m-%d}", f"{name}_1": f"{local:%H:%M:%S}"}
-
-
-def inline_rows(prefix: str, rows: list[dict[str, str]], initial: int = 0) -> dict[str, str]:
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-    for index, row in enumerate(rows):
-        data.update({f"{prefix}-{index}-{name}": value for name, value in row.items()})
-    return data
 
 
 def stream_row(**fields: str) -> dict[str, str]:
@@ -413,48 +397,6 @@ def test_it_extends_an_ended_window_by_30_days_from_now(editor_client: Client) -
 
 
 # --- Editing a movie -----------------------------------------------------------------------
-
-
-def change_form(movie: Movie, stream: StreamSource, caption: CaptionTrack) -> dict[str, Any]:
-    """The change form as the page renders it for ``movie`` with one stream and caption."""
-    return {
-        "title": movie.title,
-        "synopsis": movie.synopsis,
-        "genres": [genre.pk for genre in movie.genres.all()],
-        "poster_url": movie.poster_url,
-        "duration_minutes": str(movie.duration_minutes),
-        "release_year": str(movie.release_year),
-        "maturity_rating": str(movie.maturity_rating),
-        **split_datetime("availability_start", movie.availability_start),
-        **split_datetime("availability_end", movie.availability_end),
-        **inline_rows(
-            "stream_sources",
-            [
-                {
-                    "id": str(stream.pk),
-                    "video": str(movie.pk),
-                    "stream_url": stream.stream_url,
-                    "quality_tag": stream.quality_tag or "",
-                    "is_primary": "on",
-                }
-            ],
-            initial=1,
-        ),
-        **inline_rows(
-            "caption_tracks",
-            [
-                {
-                    "id": str(caption.pk),
-                    "video": str(movie.pk),
-                    "language_code": caption.language_code,
-                    "caption_url": caption.caption_url,
-                    "format": caption.format,
-                    "is_default": "on",
-                }
-            ],
-            initial=1,
-        ),
-    }
 
 
 def without_primary_stream(form: dict[str, Any]) -> dict[str, Any]:
