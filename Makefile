@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench requirements shell clean-data player-deps
+.PHONY: help run test fuzz lint format bench requirements shell clean-data player-deps
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ test: $(VENV)/.dev-installed  ## Run the whole test suite against real PostgreSQ
 	@if [ -x /usr/bin/chromium ]; then echo "Browser tests use /usr/bin/chromium"; \
 	else $(BIN)/python -m playwright install chromium; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: $(VENV)/.dev-installed  ## Run the property-based fuzzers for longer (3,000 cases each)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz $(PYTEST_ARGS)
 
 # mypy's Django plugin imports the settings, which need URLs; nothing connects to them.
 LINT_ENV := DATABASE_URL=postgres://lint@localhost/lint REDIS_URL=redis://localhost:6379/0 SECRET_KEY=lint-only

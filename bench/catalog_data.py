@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from catalog.crypto import encrypt
 from catalog.models import Genre
+from streaming_portal.infra.crypto import encrypt
 
 WORDS = [
     "Silent",

@@ -37,7 +37,7 @@ from catalog.models import (
     Video,
     Visibility,
 )
-from catalog.origin import browser_url
+from streaming_portal.infra.origin import browser_url
 
 BADGE_COLOURS = {
     "green": ("#0f5132", "#d1e7dd"),

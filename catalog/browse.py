@@ -33,8 +33,8 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from catalog.models import Episode, Genre, MaturityRating, Movie, Season, Series
-from catalog.origin import browser_url
 from catalog.search import search_query
+from streaming_portal.infra.origin import browser_url
 
 ROW_SIZE = 20
 MOVIE, SERIES = "MOVIE", "SERIES"

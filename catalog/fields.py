@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from catalog import crypto
+from streaming_portal.infra import crypto
 
 
 def validate_stream_url(value: str) -> None:

@@ -17,8 +17,8 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
 
-from catalog.fetch import FetchError, fetch
 from catalog.models import ValidationStatus
+from streaming_portal.infra.fetch import FetchError, fetch
 
 PLAYLIST_TYPES = {
     "application/vnd.apple.mpegurl",

@@ -13,8 +13,8 @@ from accounts.http import ViewerRequest
 from catalog import browse
 from catalog.languages import language_name
 from catalog.models import CaptionTrack, Episode, Genre, Movie, Season, Series
-from catalog.origin import browser_url
 from playback.progress import continue_watching, progress_by_video
+from streaming_portal.infra.origin import browser_url
 
 PAGE_SIZE = 24
 

@@ -17,8 +17,8 @@ from django.contrib.staticfiles import finders
 from django.http import JsonResponse
 
 from catalog.models import CaptionTrack, StreamSource
-from catalog.origin import local_file, origin_relative_path
 from playback import live
+from streaming_portal.infra.origin import local_file, origin_relative_path
 
 URL_CACHE_SECONDS = 300
 _stream_urls: dict[str, tuple[float, str]] = {}

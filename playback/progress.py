@@ -16,10 +16,10 @@ from django.urls import reverse
 from accounts.models import Profile
 from catalog.browse import CATALOG_VERSION_KEY
 from catalog.models import Video
-from catalog.origin import browser_url
 from catalog.querysets import playable_by
 from playback.models import WatchProgress
 from playback.services import buffered_positions
+from streaming_portal.infra.origin import browser_url
 
 ROW_SIZE = 20
 

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import current_profile, profile_required
 from accounts.http import ViewerRequest
-from catalog.fetch import FetchError, fetch
 from catalog.models import Video
-from catalog.origin import CONTENT_TYPES
 from playback import edge, services, tokens
 from playback.services import PlaybackRefused
+from streaming_portal.infra.fetch import FetchError, fetch
+from streaming_portal.infra.origin import CONTENT_TYPES
 
 TOKEN_COOKIE = "edge_token"  # noqa: S105 - a cookie name, not a secret
 

@@ -25,7 +25,7 @@ def check_embedded_engines(app_configs: Any, **kwargs: Any) -> list[Warning]:
 
 @register(Tags.security, deploy=True)
 def check_stream_url_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
-    from catalog.crypto import stream_fernet  # noqa: PLC0415
+    from streaming_portal.infra.crypto import stream_fernet  # noqa: PLC0415
 
     try:
         stream_fernet()

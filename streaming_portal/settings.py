@@ -254,7 +254,8 @@ LOGGING = {
 # Where the embedded engines keep their data, when they are in use (set by engines.py).
 EMBEDDED_ENGINES_DIR = env.str("PORTAL_EMBEDDED_ENGINES", default="")
 
-# Fernet keys for stream URLs at rest, newest first (catalog/crypto.py explains rotation).
+# Fernet keys for stream URLs at rest, newest first (streaming_portal/infra/crypto.py says
+# how they rotate).
 STREAM_URL_KEYS: list[str] = env.list("STREAM_URL_KEYS", default=[])
 if not STREAM_URL_KEYS and DEBUG:
     # Development only: a stable key derived from SECRET_KEY (deploy checks refuse none).
@@ -319,7 +320,7 @@ CELERY_BEAT_SCHEDULE.update(
 
 # --- Media validation -------------------------------------------------------------------------
 
-# The one fetcher (catalog/fetch.py): timeouts, a size cap and redirects per request.
+# The one fetcher (streaming_portal/infra/fetch.py): timeouts, a size cap and redirects per request.
 MEDIA_FETCH_TIMEOUT_SECONDS = env.float("MEDIA_FETCH_TIMEOUT_SECONDS", default=10.0)
 MEDIA_FETCH_MAX_BYTES = env.int("MEDIA_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 MEDIA_FETCH_MAX_REDIRECTS = env.int("MEDIA_FETCH_MAX_REDIRECTS", default=3)

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from catalog.origin import CONTENT_TYPES, PUBLIC_SUFFIXES, local_file
+from streaming_portal.infra.origin import CONTENT_TYPES, PUBLIC_SUFFIXES, local_file
 
 
 @require_GET

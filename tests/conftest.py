@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from django.test import Client
 from django_redis import get_redis_connection
 from pytest_django import Settings
@@ -18,6 +20,17 @@ if TYPE_CHECKING:
     from tests.cast import Household
 
 BASE_DIR = Path(settings.BASE_DIR)
+
+# Property-based tests: a bounded run in `make test` and CI, a long one in `make fuzz`.
+# No deadline: a real database and Redis answer in milliseconds, and timing is bench/'s job.
+_PROFILE = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    "database": None,
+}
+hypothesis_settings.register_profile("ci", max_examples=60, **_PROFILE)
+hypothesis_settings.register_profile("fuzz", max_examples=3000, **_PROFILE)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

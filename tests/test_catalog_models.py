@@ -16,7 +16,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from pytest_django import Settings
 
-from catalog import crypto, services
+from catalog import services
 from catalog.models import (
     CaptionTrack,
     MaturityRating,
@@ -26,6 +26,7 @@ from catalog.models import (
     Video,
     Visibility,
 )
+from streaming_portal.infra import crypto
 from tests.factories import (
     CaptionTrackFactory,
     EditorFactory,

@@ -1,10 +1,11 @@
-"""The one safe fetcher (catalog/fetch.py): HTTPS only, no private addresses, bounded.
+"""The one safe fetcher (streaming_portal/infra/fetch.py): HTTPS only, no private addresses,
+bounded.
 
 Every test talks to a real local HTTPS server (tests/media_server.py) or to nothing at all.
-Inside catalog.fetch, the socket module is replaced by a :class:`Resolver` that scripts DNS
-answers for a few ``.test`` names, resolves only IP literals and "localhost" for real, records
-every lookup and connection, and refuses to connect anywhere outside 127.0.0.0/8, so that a
-broken rule fails a test instead of reaching the network.
+Inside streaming_portal.infra.fetch, the socket module is replaced by a :class:`Resolver`
+that scripts DNS answers for a few ``.test`` names, resolves only IP literals and "localhost"
+for real, records every lookup and connection, and refuses to connect anywhere outside
+127.0.0.0/8, so that a broken rule fails a test instead of reaching the network.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from catalog import fetch as fetch_module
-from catalog.fetch import FetchError, fetch
+from streaming_portal.infra import fetch as fetch_module
+from streaming_portal.infra.fetch import FetchError, fetch
 from tests.media_server import Answer, MediaServer, media_server_fixture  # noqa: F401
 
 PLAYLIST = "#EXTM3U\n#EXT-X-ENDLIST\n"
@@ -25,7 +26,7 @@ M3U8 = "application/vnd.apple.mpegurl"
 
 
 class Resolver:
-    """Stands in for the socket module inside catalog.fetch only."""
+    """Stands in for the socket module inside streaming_portal.infra.fetch only."""
 
     def __init__(self) -> None:
         self.answers: dict[str, list[list[str]]] = {}

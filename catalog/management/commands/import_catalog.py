@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.importer import ImportFailed, import_catalog
-from streaming_portal.progress import for_command as progress_bar
+from streaming_portal.infra.progress import for_command as progress_bar
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from catalog import crypto
 from catalog.models import StreamSource
-from streaming_portal.progress import for_command as progress_bar
+from streaming_portal.infra import crypto
+from streaming_portal.infra.progress import for_command as progress_bar
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from catalog.demo import build_demo
 from catalog.importer import ImportFailed, import_catalog
 from catalog.models import Movie
-from streaming_portal.progress import for_command as progress_bar
+from streaming_portal.infra.progress import for_command as progress_bar
 
 
 class Command(BaseCommand):

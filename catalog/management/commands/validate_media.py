@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog import media
 from catalog.models import CaptionTrack, Movie, Series, StreamSource, ValidationStatus
-from streaming_portal.progress import for_command as progress_bar
+from streaming_portal.infra.progress import for_command as progress_bar
 
 
 class Command(BaseCommand):

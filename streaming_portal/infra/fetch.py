@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
-from catalog.origin import local_file, origin_relative_path
+from streaming_portal.infra.origin import local_file, origin_relative_path
 
 BLOCKED_NETWORKS = tuple(
     ipaddress.ip_network(network)
