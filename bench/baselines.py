@@ -14,8 +14,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from playback import tokens
+from playback.errors import PlaybackRefused
 from playback.models import SignedStreamToken, ViewingSession
-from playback.services import PlaybackRefused, parse_heartbeat
+from playback.services import parse_heartbeat
 from playback.views import _session_profile_id, refused
 
 UPSERT_ONE = """
@@ -70,7 +71,7 @@ def token_mint_every_time(request: HttpRequest, session_id: UUID) -> JsonRespons
         session_id=session_id,
         profile_id=profile_id,
         viewer_context=ctx,
-        signed_url=token.acl,
+        signed_url=f"https://{request.get_host()}{token.acl}",
         key_id=token.kid,
         token_sha256=tokens.token_hash(value),
         issued_at=datetime.fromtimestamp(now, tz=UTC),

@@ -3,24 +3,41 @@
 It maps a session's public paths (``/edge/<session>/master.m3u8``, the playlists and
 segments named relative to it, ``captions/<id>.vtt``) to files of the origin, after the view
 has verified the session's token. The origin's real address stays on the server.
+
+What a session may open is decided on the text of the path before anything is read:
+
+- ``master.m3u8``: the session's own stream source (its master playlist);
+- a plain relative path (``720p/index.m3u8``, ``720p/seg0.ts``): that file in the folder of
+  the session's own master playlist, and never outside it (``safe_relative_path`` refuses
+  absolute URLs, ``//host``, ``..``, backslashes, percent signs and over-long names);
+- ``captions/<uuid>.vtt``: a caption track of the session's own video, by id.
+
+So every file the edge opens, and every URL it fetches, is derived from the session's own
+stream source or caption rows; a viewer can only choose among them.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from functools import cache
-from pathlib import Path, PurePosixPath
-from urllib.parse import urljoin
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 from django.contrib.staticfiles import finders
 from django.http import JsonResponse
 
 from catalog.models import CaptionTrack, StreamSource
-from playback import live
-from streaming_portal.infra.origin import local_file, origin_relative_path
+from playback.live import EdgeSession
+from streaming_portal.infra.origin import local_file, origin_relative_path, safe_relative_path
 
 URL_CACHE_SECONDS = 300
+MASTER = "master.m3u8"
+CAPTION_PATH = re.compile(
+    r"captions/(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.vtt",
+    re.ASCII,
+)
 _stream_urls: dict[str, tuple[float, str]] = {}
 
 
@@ -33,6 +50,10 @@ def not_found() -> JsonResponse:
         {"error": {"code": "not_found", "message": "No such file for this session."}},
         status=404,
     )
+
+
+def bad_gateway(message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": "origin_unreachable", "message": message}}, status=502)
 
 
 def _stream_url(stream_id: str) -> str | None:
@@ -49,52 +70,45 @@ def _stream_url(stream_id: str) -> str | None:
     return url
 
 
-def resolve(session_id: UUID, path: str) -> Path | str | None:
-    """What a session path maps to: a local origin file, a remote origin URL, or None."""
-    parts = PurePosixPath(path).parts
-    if not parts or any(part in {"..", "."} or part.startswith("/") for part in parts):
-        return None
-    state = live.redis().hmget(live.session_key(session_id), "stream", "video")
-    if state[0] is None:
-        return None
-    caption_id = (
-        _uuid(parts[1][:-4])
-        if parts[0] == "captions" and len(parts) == 2 and parts[1].endswith(".vtt")
-        else None
-    )
-    if parts[0] == "captions":
-        caption = (
-            CaptionTrack.objects.filter(pk=caption_id, video_id=state[1].decode())
+def stream_folder(master_url: str) -> str:
+    """The folder of a master playlist's URL, with a trailing slash and no query."""
+    parts = urlsplit(master_url)
+    folder = parts.path.rsplit("/", 1)[0] + "/"
+    return urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
+
+
+def origin_url(session: EdgeSession, path: str) -> str | None:
+    """The origin URL that ``path`` names for this session, or None if it names nothing the
+    session owns. Text only: no file is opened and nothing is fetched."""
+    caption = CAPTION_PATH.fullmatch(path)
+    if caption:
+        track = (
+            CaptionTrack.objects.filter(
+                pk=UUID(caption["id"]),
+                video_id=session.video_id,
+                format=CaptionTrack.Format.WEBVTT,
+            )
             .only("caption_url")
             .first()
-            if caption_id
-            else None
         )
-        origin = caption.caption_url if caption else None
-    else:
-        master = _stream_url(state[0].decode())
-        origin = (
-            master
-            if master and path == "master.m3u8"
-            else (urljoin(master, path) if master else None)
-        )
-    if not origin:
+        return track.caption_url if track else None
+    if safe_relative_path(path) is None or path.startswith("captions/"):
+        return None
+    master = _stream_url(session.stream_id)
+    if master is None:
+        return None
+    return master if path == MASTER else stream_folder(master) + path
+
+
+def resolve(session: EdgeSession, path: str) -> Path | str | None:
+    """What a session path maps to: a local origin file, a remote origin URL, or None."""
+    origin = origin_url(session, path)
+    if origin is None:
         return None
     relative = origin_relative_path(origin)
     if relative is None:
         return origin  # a remote origin: the view fetches it through the safe fetcher
     return local_file(relative)
-
-
-def bad_gateway(message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": "origin_unreachable", "message": message}}, status=502)
-
-
-def _uuid(text: str) -> UUID | None:
-    try:
-        return UUID(text)
-    except ValueError:
-        return None
 
 
 @cache

@@ -3,7 +3,9 @@
 Key layout (all under the ``pb:`` prefix, in the cache database):
 
 - ``pb:vs:{session}``: hash of one running session (profile, account, video, duration,
-  stream, started, last_seen, position, ended), expiring a day after the last heartbeat.
+  stream, started, last_seen, position, ended, and: ``resume``, where it started; ``moved``,
+  1 once the player reached that point; ``refusal``, why it was revoked), expiring a day
+  after the last heartbeat.
 - ``pb:vs:{session}:errors``: list of player error codes (at most 50).
 - ``pb:streams:{account}``: sorted set of the account's open sessions by last heartbeat,
   the concurrent-stream count.
@@ -66,13 +68,18 @@ def entry_field(profile_id: int, video_id: UUID | str) -> str:
 # session's liveness, so duplicates and out-of-order deliveries never move progress back.
 HEARTBEAT = """
 local vs = KEYS[1]
-local state = redis.call('HMGET', vs, 'profile', 'duration', 'ended', 'account', 'video')
+local state = redis.call('HMGET', vs, 'profile', 'duration', 'ended', 'account', 'video',
+  'resume', 'moved', 'refusal')
 if not state[1] then return 'unknown_session' end
-if state[3] == '1' then return 'session_ended' end
+-- Ownership first: another profile's session is unknown, open or ended, so it cannot be probed.
 if state[1] ~= ARGV[1] then return 'foreign_session' end
+if state[3] == '1' then return state[8] or 'session_ended' end
 local position = tonumber(ARGV[2])
 if position > tonumber(state[2]) + 5 then return 'position_out_of_range' end
 local now = ARGV[4]
+-- The player's clock orders its own reports, but never past ours: a report dated in the
+-- future would otherwise make every later one look stale.
+local at = math.min(tonumber(ARGV[3]), tonumber(now))
 redis.call('HSET', vs, 'last_seen', now)
 redis.call('EXPIRE', vs, ARGV[8])
 redis.call('ZADD', KEYS[4] .. state[4], now, ARGV[6])
@@ -83,14 +90,20 @@ if #ARGV >= 10 then
   redis.call('LTRIM', vs .. ':errors', -50, -1)
   redis.call('EXPIRE', vs .. ':errors', ARGV[8])
 end
+-- Until the player has reached the point it resumed from, an earlier position is a start
+-- that failed or has not seeked yet, not the viewer's choice: it never replaces the saved one.
+if state[7] ~= '1' then
+  if position + 2 < tonumber(state[6] or '0') then return 'held' end
+  redis.call('HSET', vs, 'moved', 1)
+end
 local field = ARGV[1] .. ':' .. state[5]
 local recent = KEYS[3]
 local previous = redis.call('HGET', recent, field)
 if previous then
   local previous_at = tonumber(string.match(previous, '^(%d+)|'))
-  if previous_at and previous_at >= tonumber(ARGV[3]) then return 'stale' end
+  if previous_at and previous_at >= at then return 'stale' end
 end
-local value = ARGV[3] .. '|' .. ARGV[2] .. '|' .. ARGV[5] .. '|' .. ARGV[6]
+local value = string.format('%d', at) .. '|' .. ARGV[2] .. '|' .. ARGV[5] .. '|' .. ARGV[6]
 redis.call('HSET', vs, 'position', ARGV[2])
 redis.call('HSET', KEYS[2], field, value)
 -- The write lag runs from the first buffered heartbeat too, not only from the last write.
@@ -151,6 +164,32 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], KEYS[1])
 return #ARGV - 3
 """
+
+
+@dataclass(frozen=True)
+class EdgeSession:
+    """What the edge needs of a session on every request: one HMGET."""
+
+    stream_id: str
+    video_id: str
+    profile_id: int
+    ended: bool
+    refusal: str | None
+
+
+def edge_session(session_id: UUID | str) -> EdgeSession | None:
+    stream, video, profile, ended, refusal = redis().hmget(
+        session_key(session_id), "stream", "video", "profile", "ended", "refusal"
+    )
+    if stream is None or video is None or profile is None:
+        return None
+    return EdgeSession(
+        stream_id=stream.decode(),
+        video_id=video.decode(),
+        profile_id=int(profile),
+        ended=ended == b"1",
+        refusal=refusal.decode() if refusal else None,
+    )
 
 
 @dataclass(frozen=True)

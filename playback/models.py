@@ -59,6 +59,7 @@ class EndReason(models.TextChoices):
     ENDED = "ENDED", "Played to the end"
     CLOSED = "CLOSED", "Closed by the viewer"
     IDLE = "IDLE", "No heartbeat (closed automatically)"
+    REVOKED = "REVOKED", "Stopped: no longer entitled (title or account)"
 
 
 class ViewingSession(models.Model):
@@ -79,7 +80,7 @@ class ViewingSession(models.Model):
     )
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=6, choices=EndReason.choices, blank=True)
+    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
     completion_percent = models.PositiveSmallIntegerField(default=0)
     device_type = models.CharField(
         max_length=7, choices=DeviceType.choices, default=DeviceType.UNKNOWN
@@ -134,8 +135,10 @@ class SignedStreamToken(models.Model):
         Profile, on_delete=models.SET_NULL, null=True, related_name="stream_tokens"
     )
     viewer_context = models.CharField(max_length=64, help_text="Keyed hash of viewer and session.")
-    signed_url = models.CharField(
-        max_length=300, help_text="The address the token opens (its path prefix), not the token."
+    signed_url = models.URLField(
+        max_length=300,
+        help_text="The HTTPS URL the token opens (the edge's address of the session's files), "
+        "never the token itself.",
     )
     key_id = models.CharField(max_length=32)
     token_sha256 = models.CharField(max_length=64)

@@ -26,21 +26,11 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from catalog.models import CaptionTrack, StreamSource, Video
-from playback import live, tokens
+from playback import entitlement, live, tokens
+from playback.errors import PlaybackRefused
 from playback.models import DeviceType, EndReason, SignedStreamToken, ViewingSession, WatchProgress
 
 logger = logging.getLogger(__name__)
-
-
-class PlaybackRefused(Exception):  # noqa: N818 - reads as a sentence
-    """A request the player must show to the viewer: a code, a message, an HTTP status."""
-
-    def __init__(self, code: str, message: str, *, status: int = 400, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.field = field
 
 
 # --- Starting -------------------------------------------------------------------------------
@@ -82,22 +72,24 @@ def device_from_user_agent(user_agent: str) -> DeviceType:
 
 
 def session_start(
-    *, profile: Profile, video: Video, device_type: str, from_start: bool = False
+    *,
+    profile: Profile,
+    video: Video,
+    device_type: str,
+    edge_origin: str = "",
+    from_start: bool = False,
 ) -> PlaybackStart:
     """Check entitlement, open a viewing session and issue its first stream token.
 
-    ``video`` must come from ``Video.objects.for_profile(profile)``: availability and the
-    kids ceiling are the caller's query. Here: the account is active, the title has a
-    primary stream, and the plan's concurrent-stream limit is not reached.
+    ``video`` must come from ``entitlement.entitled_video`` (or ``Video.objects.for_profile``):
+    availability and the ceiling are the caller's query. Here: the account is active, the
+    title has a primary stream, and the plan's concurrent-stream limit is not reached.
+    ``edge_origin`` is the scheme and host the viewer reaches the edge at (the audit's URL).
     """
     account = profile.account
-    if not account.is_active:
-        raise PlaybackRefused(
-            "account_inactive",
-            f"This household's account is {account.get_status_display().lower()}; "
-            "playback resumes once it is active again.",
-            status=403,
-        )
+    refusal = entitlement.account_refusal(profile)
+    if refusal is not None:
+        raise refusal
     stream = (
         StreamSource.objects.filter(video=video, is_primary=True).only("id", "drm_required").first()
     )
@@ -148,12 +140,16 @@ def session_start(
                 "started": now_ms,
                 "last_seen": now_ms,
                 "position": resume,
+                "resume": resume,
+                "moved": 0 if resume else 1,
                 "ended": 0,
             },
         )
         pipe.expire(key, live.SESSION_TTL)
         pipe.execute()
-    token, expires = token_issue(session_id=session.pk, profile_id=profile.pk)
+    token, expires = token_issue(
+        session_id=session.pk, profile_id=profile.pk, edge_origin=edge_origin, checked=True
+    )
     captions = [
         CaptionInfo(
             language_code=caption.language_code,
@@ -196,20 +192,32 @@ def resume_position(*, profile: Profile, video: Video) -> int:
 # --- Tokens -----------------------------------------------------------------------------------
 
 
-def token_issue(*, session_id: UUID, profile_id: int) -> tuple[str, int]:
+def token_issue(
+    *, session_id: UUID, profile_id: int, edge_origin: str = "", checked: bool = False
+) -> tuple[str, int]:
     """The session's stream token and its expiry (Unix time).
 
+    Every call re-checks entitlement (two queries; ``checked`` skips it when the caller has
+    just done so): a viewer no longer entitled is refused and the session revoked at once.
     Within the first half of a token's life the same token is returned; after that a fresh
     one is minted (and audited), so a live session always holds a token with minutes left.
     """
     client = live.redis()
-    state = client.hmget(live.session_key(session_id), "profile", "ended", "video")
-    if state[0] is None:
-        raise PlaybackRefused("unknown_session", "This viewing session does not exist.", status=404)
-    if int(state[0]) != profile_id:
+    state = client.hmget(live.session_key(session_id), "profile", "ended", "video", "refusal")
+    if state[0] is None or int(state[0]) != profile_id:
         raise PlaybackRefused("unknown_session", "This viewing session does not exist.", status=404)
     if state[1] == b"1":
-        raise PlaybackRefused("session_ended", "This viewing session has ended.", status=409)
+        code = state[3].decode() if state[3] else "session_ended"
+        message = entitlement.MESSAGES.get(code, "This viewing session has ended.")
+        raise PlaybackRefused(code, message, status=409 if code == "session_ended" else 403)
+    video_id = state[2].decode()
+    refusal = (
+        None if checked else entitlement.still_entitled(profile_id=profile_id, video_id=video_id)
+    )
+    if refusal is not None:
+        session_revoke(session_id=session_id, profile_id=profile_id, code=refusal.code)
+        refusal.status = 403
+        raise refusal
     ttl = settings.STREAM_TOKEN_TTL_SECONDS
     key = live.token_key(session_id)
     with client.pipeline() as pipe:
@@ -225,17 +233,26 @@ def token_issue(*, session_id: UUID, profile_id: int) -> tuple[str, int]:
     client.set(key, value, ex=ttl)
     SignedStreamToken.objects.create(
         token_id=token.tid,
-        video_id=state[2].decode(),
+        video_id=video_id,
         session_id=session_id,
         profile_id=profile_id,
         viewer_context=ctx,
-        signed_url=token.acl,
+        signed_url=(edge_origin or default_edge_origin()).rstrip("/") + token.acl,
         key_id=token.kid,
         token_sha256=tokens.token_hash(value),
         issued_at=datetime.fromtimestamp(now, tz=UTC),
         expires_at=datetime.fromtimestamp(token.exp, tz=UTC),
     )
     return value, token.exp
+
+
+def default_edge_origin() -> str:
+    """The edge's origin when no request says it (commands, workers): STREAM_EDGE_URL, else
+    the first of ALLOWED_HOSTS over HTTPS."""
+    if settings.STREAM_EDGE_URL:
+        return str(settings.STREAM_EDGE_URL)
+    hosts = [host for host in settings.ALLOWED_HOSTS if host and "*" not in host]
+    return f"https://{hosts[0].lstrip('.') if hosts else 'localhost'}"
 
 
 # --- Heartbeats -------------------------------------------------------------------------------
@@ -304,6 +321,8 @@ def parse_heartbeat(data: Any) -> Heartbeat:
 
 STATUS_ERRORS = {
     "unknown_session": (404, "This viewing session does not exist."),
+    entitlement.TITLE_UNAVAILABLE: (403, entitlement.MESSAGES[entitlement.TITLE_UNAVAILABLE]),
+    entitlement.ACCOUNT_INACTIVE: (403, entitlement.MESSAGES[entitlement.ACCOUNT_INACTIVE]),
     "foreign_session": (404, "This viewing session does not exist."),
     "session_ended": (409, "This viewing session has ended; start playback again."),
     "position_out_of_range": (400, "position_seconds is beyond the end of this title."),
@@ -311,7 +330,11 @@ STATUS_ERRORS = {
 
 
 def heartbeat_record(*, session_id: UUID, profile_id: int, heartbeat: Heartbeat) -> str:
-    """Buffer one position report in Redis. No SQL. Returns "ok" or "stale"."""
+    """Buffer one position report in Redis. No SQL.
+
+    Returns "ok", "stale" (older than one already buffered) or "held" (before the point the
+    session resumed from, which it has not reached yet: kept out of the saved progress).
+    """
     now_ms = int(time.time() * 1000)
     result = live.Scripts.heartbeat()(
         keys=[
@@ -455,21 +478,35 @@ def _write_batch(client: Any, batch_key: str) -> int:
 # --- Ending -----------------------------------------------------------------------------------
 
 
-def session_end(*, session_id: UUID, profile_id: int, reason: str = EndReason.CLOSED) -> None:
-    """Stop a session now (heartbeats are refused from here) and let a worker record it."""
+def session_end(
+    *, session_id: UUID, profile_id: int, reason: str = EndReason.CLOSED, refusal: str = ""
+) -> None:
+    """Stop a session now and let a worker record it.
+
+    From here heartbeats and renewals are refused, and the edge refuses the session's token
+    on its next request (it reads ``ended`` with the session on every request), so the token
+    is revoked at once rather than at its expiry.
+    """
     client = live.redis()
     key = live.session_key(session_id)
     state = client.hmget(key, "profile", "account")
     if state[0] is None or int(state[0]) != profile_id:
         raise PlaybackRefused("unknown_session", "This viewing session does not exist.", status=404)
     with client.pipeline() as pipe:
-        pipe.hset(key, "ended", 1)
+        pipe.hset(key, mapping={"ended": 1, **({"refusal": refusal} if refusal else {})})
         pipe.zrem(live.streams_key(int(state[1])), str(session_id))
         pipe.delete(live.token_key(session_id))
         pipe.execute()
     from playback.tasks import finish_viewing_session  # noqa: PLC0415 - tasks import services
 
     transaction.on_commit(lambda: finish_viewing_session.delay(str(session_id), reason))
+
+
+def session_revoke(*, session_id: UUID, profile_id: int, code: str) -> None:
+    """End a session whose viewer is no longer entitled; ``code`` says why, to the player."""
+    session_end(
+        session_id=session_id, profile_id=profile_id, reason=EndReason.REVOKED, refusal=code
+    )
 
 
 def session_finish(*, session_id: UUID, reason: str) -> ViewingSession | None:

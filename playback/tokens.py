@@ -1,8 +1,9 @@
 """Signed stream tokens, in a form a CDN edge can check without asking the portal.
 
-A token is one cookie value of ``~``-separated fields followed by an HMAC-SHA256 over them:
+A token is one cookie value: five ``~``-separated fields in a fixed order, then an
+HMAC-SHA256 over exactly those fields (docs/api.md gives the grammar as an edge implements it):
 
-    kid=k2~exp=1767225600~acl=/edge/<session>/~ctx=<viewer hash>~tid=<uuid>~hmac=<hex>
+    kid=k2~exp=1767225600~acl=/edge/<session>/~ctx=<32 hex>~tid=<uuid>~hmac=<64 hex>
 
 - ``kid`` names the key in STREAM_SIGNING_KEYS, so keys rotate: the newest key signs, every
   listed key verifies until its tokens have expired and it is removed.
@@ -11,6 +12,13 @@ A token is one cookie value of ``~``-separated fields followed by an HMAC-SHA256
   never the origin's real address.
 - ``ctx`` is a keyed hash of the profile and the viewing session (never raw ids), checked
   against whoever presents the token.
+- ``tid`` is the token's id in the audit trail (SignedStreamToken).
+
+The grammar is strict on purpose: each field exactly once, in this order, ASCII only, in its
+canonical spelling (lower-case hex and UUIDs, no leading zeros), nothing after the signature,
+at most MAX_LENGTH characters. A parser that kept the last of a repeated field while the HMAC
+covered a prefix would let a viewer append ``~exp=<forever>``; here any such value is simply
+not a token (``token_malformed``), so the signed text and the text that is read are the same.
 
 The token travels as a cookie scoped to the ``acl`` path, so the player's playlist and every
 segment request carry it, the URLs themselves hold no credential, and the page renews it
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass
 from uuid import UUID
@@ -29,6 +38,18 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 FIELDS = ("kid", "exp", "acl", "ctx", "tid")
+MAX_LENGTH = 256
+KID = re.compile(r"[A-Za-z0-9_-]{1,16}", re.ASCII)
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+GRAMMAR = re.compile(
+    r"kid=(?P<kid>[A-Za-z0-9_-]{1,16})"
+    r"~exp=(?P<exp>[1-9][0-9]{0,11})"
+    rf"~acl=(?P<acl>/edge/{_UUID}/)"
+    r"~ctx=(?P<ctx>[0-9a-f]{32})"
+    rf"~tid=(?P<tid>{_UUID})"
+    r"~hmac=(?P<hmac>[0-9a-f]{64})",
+    re.ASCII,
+)
 
 
 class TokenRejected(Exception):  # noqa: N818 - reads as a sentence: raise TokenRejected(...)
@@ -57,9 +78,10 @@ def signing_keys() -> dict[str, bytes]:
     keys: dict[str, bytes] = {}
     for entry in settings.STREAM_SIGNING_KEYS:
         kid, _, secret = entry.partition(":")
-        if not kid or not secret or "~" in kid or "=" in kid:
+        if not secret or not KID.fullmatch(kid):
             raise ImproperlyConfigured(
-                "STREAM_SIGNING_KEYS entries look like kid:secret (no '~' or '=' in the kid)."
+                "STREAM_SIGNING_KEYS entries look like kid:secret, the kid 1 to 16 letters, "
+                "digits, '-' or '_'."
             )
         keys[kid] = secret.encode()
     if not keys:
@@ -107,21 +129,22 @@ def mint(
 
 
 def parse(value: str) -> tuple[StreamToken, str, str]:
-    """(token, signed payload, signature) from a cookie value; TokenRejected if malformed."""
-    parts = dict(part.split("=", 1) for part in value.split("~") if "=" in part)
-    if list(parts) != [*FIELDS, "hmac"]:
+    """(token, signed payload, signature) from a cookie value; TokenRejected if malformed.
+
+    The whole value must match the grammar; the payload is then exactly the text before
+    ``~hmac=``, which is what the signature covers.
+    """
+    match = GRAMMAR.fullmatch(value) if len(value) <= MAX_LENGTH else None
+    if match is None:
         raise TokenRejected("token_malformed", "The playback token is malformed.")
-    try:
-        token = StreamToken(
-            kid=parts["kid"],
-            exp=int(parts["exp"]),
-            acl=parts["acl"],
-            ctx=parts["ctx"],
-            tid=UUID(parts["tid"]),
-        )
-    except ValueError as error:
-        raise TokenRejected("token_malformed", "The playback token is malformed.") from error
-    return token, value.rsplit("~hmac=", 1)[0], parts["hmac"]
+    token = StreamToken(
+        kid=match["kid"],
+        exp=int(match["exp"]),
+        acl=match["acl"],
+        ctx=match["ctx"],
+        tid=UUID(match["tid"]),
+    )
+    return token, value[: match.start("hmac") - len("~hmac=")], match["hmac"]
 
 
 def verify(value: str, *, path: str, ctx: str, now: float | None = None) -> StreamToken:

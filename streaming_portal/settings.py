@@ -291,6 +291,9 @@ if not STREAM_SIGNING_KEYS and DEBUG:
         "dev:" + hashlib.sha256(f"stream-signing:{SECRET_KEY}".encode()).hexdigest()
     ]
 # The self-hosted edge fetches remote origin files up to this size (segments are a few MB).
+# The public origin of the stream edge, when a CDN serves /edge/ (e.g. https://edge.example);
+# empty: this portal's own host. The token audit records the URL each token opens there.
+STREAM_EDGE_URL = env.str("STREAM_EDGE_URL", default="")
 EDGE_MAX_BYTES = env.int("EDGE_MAX_BYTES", default=64 * 1024 * 1024)
 # A token's life; a system check refuses more than 300 seconds.
 STREAM_TOKEN_TTL_SECONDS = env.int("STREAM_TOKEN_TTL_SECONDS", default=240)

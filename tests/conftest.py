@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
-from hypothesis import HealthCheck
-from hypothesis import settings as hypothesis_settings
 from django.test import Client
 from django_redis import get_redis_connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from pytest_django import Settings
 
 if TYPE_CHECKING:
@@ -23,13 +23,14 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 # Property-based tests: a bounded run in `make test` and CI, a long one in `make fuzz`.
 # No deadline: a real database and Redis answer in milliseconds, and timing is bench/'s job.
-_PROFILE = {
-    "deadline": None,
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    "database": None,
-}
-hypothesis_settings.register_profile("ci", max_examples=60, **_PROFILE)
-hypothesis_settings.register_profile("fuzz", max_examples=3000, **_PROFILE)
+for _name, _examples in (("ci", 60), ("fuzz", 3000)):
+    hypothesis_settings.register_profile(
+        _name,
+        max_examples=_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -282,3 +282,46 @@ def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
         for screenshot in viewing.screenshots:
             assert screenshot.is_file(), screenshot
             assert screenshot.stat().st_size > 0, screenshot
+
+
+@pytest.mark.browser
+def test_it_stops_a_title_hidden_mid_viewing_within_one_token_life(
+    chromium: BrowserLaunch, live_server: LiveServer, settings: Settings, demo_movie: Movie
+) -> None:
+    if chromium.browser is None:
+        pytest.fail(chromium.problem, pytrace=False)
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STREAM_TOKEN_TTL_SECONDS = 6  # a short life: the player renews every 3 s
+    viewer = UserFactory.create(username="kelp.fan@example.com", email="kelp.fan@example.com")
+    demo_household(user=viewer)
+
+    with _viewing(chromium.browser, live_server.url) as viewing:
+        page, origin = viewing.page, viewing.origin
+        page.goto(f"{origin}/account/login/")
+        page.fill("#id_username", "kelp.fan@example.com")
+        page.fill("#id_password", "a-long-test-password")
+        page.get_by_role("button", name="Sign in").click()
+        page.locator("button.picker-tile", has_text="Alex").click()
+        expect(page).to_have_url(f"{origin}/")
+        page.goto(f"{origin}/watch/{demo_movie.pk}/")
+        viewing.wait_for_video("!video.paused && video.readyState >= 3 && video.currentTime > 0")
+        viewing.snap("playing-before-hidden")
+
+        # An editor hides the title while it plays.
+        Movie.objects.filter(pk=demo_movie.pk).update(visibility="HIDDEN")
+        message = page.locator("#player-message")
+        expect(message).to_be_visible(timeout=settings.STREAM_TOKEN_TTL_SECONDS * 1000)
+        expect(page.locator("#player-message-title")).to_have_text(
+            "This title is no longer available"
+        )
+        expect(page.locator("#player-message-code")).to_have_text("title_unavailable")
+        assert viewing.video("video.paused") is True
+        assert viewing.video("video.readyState") == 0  # the picture is gone, not only paused
+        viewing.snap("stopped-title-unavailable")
+
+    # What was refused: the renewal or a heartbeat (whichever asked first), nothing else.
+    refused = [line.split(" ", 1)[0] for line in viewing.failed_responses]
+    assert refused, "the renewal or a heartbeat should have been refused"
+    assert set(refused) == {"403"}, viewing.failed_responses

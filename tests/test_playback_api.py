@@ -26,6 +26,7 @@ from pytest_django import DjangoAssertNumQueries
 from accounts.models import Account, AccountStatus, Profile, SubscriptionPlan
 from catalog.models import CaptionTrack, MaturityRating, Movie, StreamSource, Visibility
 from playback import live, services
+from playback.errors import PlaybackRefused
 from playback.models import ViewingSession, WatchProgress
 from tests.cast import Household, demo_household_create, sign_in
 from tests.factories import CaptionTrackFactory, MovieFactory
@@ -329,7 +330,7 @@ def test_it_refuses_simultaneous_starts_beyond_the_stream_limit() -> None:
             barrier.wait()
             services.session_start(profile=profile, video=movie.video, device_type="DESKTOP")
             outcomes.append("started")
-        except services.PlaybackRefused as refusal:
+        except PlaybackRefused as refusal:
             outcomes.append(refusal.code)
         finally:
             connections.close_all()

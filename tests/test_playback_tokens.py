@@ -24,6 +24,7 @@ from pytest_django import Settings
 
 from catalog.models import Movie
 from playback import live, services, tokens
+from playback.errors import PlaybackRefused
 from playback.models import SignedStreamToken
 from playback.views import TOKEN_COOKIE
 from tests.cast import Household, demo_household_create, sign_in
@@ -476,7 +477,8 @@ def test_it_renews_to_a_new_audited_token_after_half_its_life(
     assert newest is not None
     assert newest.token_id == tokens.parse(second)[0].tid
     assert (newest.profile_id, newest.video_id) == (household.adult.pk, local_movie.pk)
-    assert (newest.key_id, newest.signed_url) == ("t1", f"/edge/{session_id}/")
+    # The movie-portal document: the HTTPS URL the token opens.
+    assert (newest.key_id, newest.signed_url) == ("t1", f"https://testserver/edge/{session_id}/")
     assert newest.expires_at - newest.issued_at <= timedelta(seconds=300)
     # The renewed token opens the stream.
     assert edge(viewer, session_id, "master.m3u8").status_code == 200
@@ -547,7 +549,7 @@ def test_it_stops_a_copied_address_within_the_token_lifetime_of_the_end(
     assert renewal.status_code == 409
     assert json.loads(renewal.content)["error"]["code"] == "session_ended"
     assert TOKEN_COOKIE not in renewal.cookies
-    with pytest.raises(services.PlaybackRefused):
+    with pytest.raises(PlaybackRefused):
         services.token_issue(session_id=UUID(session_id), profile_id=household.adult.pk)
     ctx = tokens.viewer_context(profile_id=household.adult.pk, session_id=UUID(session_id))
     with pytest.raises(tokens.TokenRejected) as refused:

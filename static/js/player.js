@@ -14,9 +14,11 @@
   var tokenTimer = null;
   var pendingErrors = [];
   var ended = false;
+  var hls = null;
 
   var MESSAGES = {
     title_unavailable: ["This title is no longer available", "It may have left the catalog."],
+    unknown_session: ["This viewing session has ended", "Reload the page to start again."],
     too_many_streams: ["Too many screens", null],
     account_inactive: ["Your account is on hold", null],
     no_stream: ["This title is not ready yet", "Please try again later."],
@@ -34,10 +36,33 @@
   function showError(code, message) {
     var known = MESSAGES[code] || ["Something went wrong", null];
     document.getElementById("player-message-title").textContent = known[0];
-    document.getElementById("player-message-text").textContent = message || known[1] || "";
+    document.getElementById("player-message-text").textContent = known[1] || message || "";
     document.getElementById("player-message-code").textContent = code;
     document.getElementById("player-message").hidden = false;
     stopTimers();
+  }
+
+  // The portal refused to go on (the title left the catalog, the account is on hold, the
+  // session ended): stop the picture, not only the timers, and say why.
+  function stopPlayback(code, message) {
+    ended = true;
+    video.pause();
+    if (hls) { hls.destroy(); hls = null; }
+    video.removeAttribute("src");
+    video.load();
+    showError(code, message);
+  }
+
+  function refusedBy(response) {
+    // 4xx but a rate limit: the portal said no for good. 429 and 5xx are worth another try.
+    return response.status >= 400 && response.status < 500 && response.status !== 429;
+  }
+
+  function stopIfRefused(response) {
+    if (!refusedBy(response)) { return null; }
+    return response.json().then(function (data) {
+      stopPlayback(data.error.code, data.error.message);
+    }, function () { stopPlayback("session_ended"); });
   }
 
   function post(target, body, keepalive) {
@@ -66,17 +91,15 @@
     var errors = pendingErrors.splice(0);
     post(url(root.dataset.heartbeatUrl, session.session_id),
       { position_seconds: position(), event: event, at: Date.now(), errors: errors })
-      .then(function (response) {
-        if (response.status === 409 || response.status === 404) {
-          return response.json().then(function (data) { showError(data.error.code, data.error.message); });
-        }
-      })
+      .then(stopIfRefused)
       .catch(function () { pendingErrors = pendingErrors.concat(errors); });
   }
 
   function renewToken() {
     if (!session || ended) { return; }
-    post(url(root.dataset.tokenUrl, session.session_id)).catch(function () { /* next try */ });
+    post(url(root.dataset.tokenUrl, session.session_id))
+      .then(stopIfRefused)
+      .catch(function () { /* the network: the next renewal tries again */ });
   }
 
   function stopTimers() {
@@ -119,7 +142,7 @@
       return true;
     }
     if (window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({ xhrSetup: function (xhr) { xhr.withCredentials = true; } });
+      hls = new window.Hls({ xhrSetup: function (xhr) { xhr.withCredentials = true; } });
       hls.on(window.Hls.Events.ERROR, function (_, data) {
         if (data.fatal) { pendingErrors.push("hls_" + data.type); showError("media_error"); }
       });
@@ -169,6 +192,7 @@
   video.addEventListener("seeked", function () { heartbeat("seek"); });
   video.addEventListener("ended", function () { heartbeat("ended"); leave("ended"); });
   video.addEventListener("error", function () {
+    if (ended) { return; }
     var code = video.error ? "media_err_" + video.error.code : "media_err";
     pendingErrors.push(code);
     heartbeat("tick");

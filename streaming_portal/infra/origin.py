@@ -8,6 +8,7 @@ CDN and is passed through untouched.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +27,26 @@ CONTENT_TYPES = {
 }
 PUBLIC_SUFFIXES = frozenset({".svg", ".jpg", ".png"})
 
+# A path relative to a folder of the origin, as a viewer may name it: a few plain names joined
+# by "/". No leading dot (so no "." or ".." and no hidden files), no scheme, host, query,
+# percent sign, backslash or empty segment, and short enough for every file system.
+PATH_SEGMENT = re.compile(r"[A-Za-z0-9_+~-][A-Za-z0-9._+~-]{0,127}", re.ASCII)
+MAX_PATH_LENGTH = 512
+MAX_PATH_DEPTH = 8
+
+
+def safe_relative_path(path: str) -> str | None:
+    """``path`` if it is a plain relative path that cannot leave its folder, else None.
+
+    Decides on the text alone, before any file is opened or any URL is built.
+    """
+    if not path or len(path) > MAX_PATH_LENGTH:
+        return None
+    segments = path.split("/")
+    if len(segments) > MAX_PATH_DEPTH or not all(map(PATH_SEGMENT.fullmatch, segments)):
+        return None
+    return path
+
 
 def origin_relative_path(url: str) -> str | None:
     """The path inside the local origin for ``url``, or None if it lives elsewhere."""
@@ -37,11 +58,13 @@ def origin_relative_path(url: str) -> str | None:
 
 def local_file(relative: str) -> Path | None:
     """The file for an origin path, refusing anything outside the origin folder."""
+    if safe_relative_path(relative) is None:
+        return None
     try:
         path = Path(safe_join(str(settings.LOCAL_ORIGIN_ROOT), relative))
-    except (SuspiciousFileOperation, ValueError):  # outside the folder, or a NUL byte
+        return path if path.is_file() else None
+    except (SuspiciousFileOperation, ValueError, OSError):  # outside, a NUL, too long a name
         return None
-    return path if path.is_file() else None
 
 
 def browser_url(url: str) -> str:
