@@ -120,8 +120,8 @@ def _http(
 
 def _counter() -> tuple[float, float]:
     """Median microseconds per counted hit over alternating blocks: (script, INCR + EXPIRE)."""
-    from streaming_portal import ratelimit  # noqa: PLC0415
-    from streaming_portal.ratelimit import Scope, ip_bucket, limiter, rule_for  # noqa: PLC0415
+    from streaming_portal.infra import ratelimit  # noqa: PLC0415
+    from streaming_portal.infra.ratelimit import Scope, ip_bucket, limiter, rule_for  # noqa: PLC0415
 
     connection = ratelimit.redis_connection()
     bucket = ip_bucket("198.51.100.77")

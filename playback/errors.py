@@ -1,14 +1,13 @@
-"""The one exception a playback workflow raises for the player to show."""
+"""The one exception a playback workflow raises for the player to show.
+
+It is the API's ``BadInput`` (streaming_portal/infra/api.py), so the views answer both with
+the one error shape; the name says where it comes from: a playback rule, not the parser.
+"""
 
 from __future__ import annotations
 
+from streaming_portal.infra.api import BadInput
 
-class PlaybackRefused(Exception):  # noqa: N818 - reads as a sentence
+
+class PlaybackRefused(BadInput):
     """A request the player must show to the viewer: a code, a message, an HTTP status."""
-
-    def __init__(self, code: str, message: str, *, status: int = 400, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.field = field

@@ -71,6 +71,28 @@ def device_from_user_agent(user_agent: str) -> DeviceType:
     return DeviceType.DESKTOP if user_agent else DeviceType.UNKNOWN
 
 
+def parse_device_type(value: Any, *, default: str) -> str:
+    """The body's device_type (a DeviceType value, any case) or ``default`` when absent."""
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str) or value.upper() not in DeviceType.values:
+        raise PlaybackRefused(
+            "invalid_device_type",
+            f"device_type must be one of {', '.join(DeviceType.values)}.",
+            field="device_type",
+        )
+    return value.upper()
+
+
+def parse_end_reason(value: Any) -> str:
+    """ "ended" (played to the end) or "closed" (the default): an EndReason."""
+    if value is None or (isinstance(value, str) and value in {"", "closed"}):
+        return EndReason.CLOSED
+    if value == "ended":
+        return EndReason.ENDED
+    raise PlaybackRefused("invalid_reason", 'reason must be "ended" or "closed".', field="reason")
+
+
 def session_start(
     *,
     profile: Profile,
@@ -291,7 +313,7 @@ def parse_heartbeat(data: Any) -> Heartbeat:
             field="position_seconds",
         )
     event = data.get("event", "tick")
-    if event not in EVENTS:
+    if not isinstance(event, str) or event not in EVENTS:
         raise PlaybackRefused(
             "invalid_event", f"event must be one of {', '.join(sorted(EVENTS))}.", field="event"
         )

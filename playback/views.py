@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from typing import Any
 from uuid import UUID
@@ -18,22 +17,19 @@ from accounts.access import current_profile, profile_required
 from accounts.http import ViewerRequest
 from catalog.models import Video
 from playback import edge, entitlement, live, services, tokens
-from playback.errors import PlaybackRefused
+from streaming_portal.infra.api import (
+    BadInput,
+    api_error,
+    parse_json_object,
+    refuse_unknown_fields,
+)
 from streaming_portal.infra.fetch import FetchError, fetch
 from streaming_portal.infra.origin import CONTENT_TYPES
 
 TOKEN_COOKIE = "edge_token"  # noqa: S105 - a cookie name, not a secret
 
 
-def api_error(code: str, message: str, *, status: int, field: str | None = None) -> JsonResponse:
-    """The one error shape of the JSON API."""
-    error: dict[str, Any] = {"code": code, "message": message}
-    if field:
-        error["field"] = field
-    return JsonResponse({"error": error}, status=status)
-
-
-def refused(error: PlaybackRefused) -> JsonResponse:
+def refused(error: BadInput) -> JsonResponse:
     return api_error(error.code, error.message, status=error.status, field=error.field)
 
 
@@ -49,32 +45,47 @@ def _session_profile_id(request: HttpRequest) -> int | None:
     return int(profile_id) if profile_id is not None else None
 
 
-def _body(request: HttpRequest) -> dict[str, Any]:
+HEARTBEAT_FIELDS = frozenset({"position_seconds", "event", "at", "errors"})
+END_FIELDS = frozenset({"reason", "position_seconds", "at", "errors"})
+START_FIELDS = frozenset({"device_type"})
+FORM_ONLY = frozenset({"csrfmiddlewaretoken"})
+
+
+def _body(request: HttpRequest, fields: frozenset[str]) -> dict[str, Any]:
     """The request's fields: a JSON object, or a form (navigator.sendBeacon cannot set
-    headers, so its CSRF token travels as csrfmiddlewaretoken in a form body). An empty body
-    is no fields; anything else is a malformed body, never a 500."""
+    headers, so its CSRF token travels as csrfmiddlewaretoken in a form body).
+
+    Bounded either way (streaming_portal/infra/api.py): size, depth, number magnitude, no
+    repeated and no unknown field. An empty body is no fields. BadInput names what is wrong.
+    """
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.API_MAX_BODY_BYTES:
+        raise BadInput(
+            "body_too_large",
+            f"The body is larger than {settings.API_MAX_BODY_BYTES} bytes.",
+            status=413,
+        )
     if request.content_type == "application/json":
-        if not request.body:
-            return {}
-        try:
-            data = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise PlaybackRefused("malformed_body", "The body is not valid JSON.") from error
-        if not isinstance(data, dict):
-            raise PlaybackRefused("malformed_body", "The body must be a JSON object.")
+        data = parse_json_object(request.body)
+        refuse_unknown_fields(data, fields)
         return data
     # Form bodies (urlencoded or multipart) were parsed already, by the CSRF check.
-    data = {key: request.POST.get(key) for key in request.POST}
-    data.pop("csrfmiddlewaretoken", None)
+    form: dict[str, Any] = {}
+    for key, values in request.POST.lists():
+        if len(values) > 1:
+            raise BadInput("duplicate_field", f"{key[:40]} appears more than once.", field=key[:40])
+        form[key] = values[0]
+    for key in FORM_ONLY:
+        form.pop(key, None)
+    refuse_unknown_fields(form, fields)
     # Numbers arrive as text in a form; a value that does not convert stays text, and the
     # validator then names the field.
     with contextlib.suppress(KeyError, TypeError, ValueError):
-        data["position_seconds"] = float(data["position_seconds"])
+        form["position_seconds"] = float(form["position_seconds"])
     with contextlib.suppress(KeyError, TypeError, ValueError):
-        data["at"] = int(data["at"])
-    if "errors" in data:
-        data["errors"] = [code for code in str(data["errors"]).split(",") if code]
-    return data
+        form["at"] = int(form["at"])
+    if "errors" in form:
+        form["errors"] = [code for code in str(form["errors"]).split(",") if code]
+    return form
 
 
 def _edge_origin(request: HttpRequest) -> str:
@@ -84,7 +95,7 @@ def _edge_origin(request: HttpRequest) -> str:
     """
     if settings.STREAM_EDGE_URL:
         return str(settings.STREAM_EDGE_URL)
-    scheme = "http" if settings.DEBUG and not request.is_secure() else "https"
+    scheme = "http" if settings.DEVELOPMENT and not request.is_secure() else "https"
     return f"{scheme}://{request.get_host()}"
 
 
@@ -158,16 +169,19 @@ def start(request: HttpRequest, video_id: UUID) -> HttpResponse:
         return api_error("no_profile", "Choose who is watching first.", status=403)
     try:
         video = entitlement.entitled_video(profile=profile, video_id=video_id)
-        data = _body(request)
-        device = services.device_from_user_agent(request.headers.get("User-Agent", ""))
+        data = _body(request, START_FIELDS)
+        device = services.parse_device_type(
+            data.get("device_type"),
+            default=services.device_from_user_agent(request.headers.get("User-Agent", "")),
+        )
         started = services.session_start(
             profile=profile,
             video=video,
-            device_type=data.get("device_type") or device,
+            device_type=device,
             edge_origin=_edge_origin(request),
             from_start=request.GET.get("from") == "start",
         )
-    except PlaybackRefused as error:
+    except BadInput as error:
         return refused(error)
     response = JsonResponse(
         {
@@ -201,11 +215,11 @@ def heartbeat(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if profile_id is None:
         return api_error("not_signed_in", "Sign in to watch.", status=403)
     try:
-        beat = services.parse_heartbeat(_body(request))
+        beat = services.parse_heartbeat(_body(request, HEARTBEAT_FIELDS))
         status = services.heartbeat_record(
             session_id=session_id, profile_id=profile_id, heartbeat=beat
         )
-    except PlaybackRefused as error:
+    except BadInput as error:
         return refused(error)
     return JsonResponse({"status": status})
 
@@ -220,7 +234,7 @@ def token(request: HttpRequest, session_id: UUID) -> HttpResponse:
         value, expires = services.token_issue(
             session_id=session_id, profile_id=profile_id, edge_origin=_edge_origin(request)
         )
-    except PlaybackRefused as error:
+    except BadInput as error:
         return refused(error)
     return _with_token(JsonResponse({"token_expires_at": expires}), session_id, value, expires)
 
@@ -231,8 +245,8 @@ def end(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if profile_id is None:
         return api_error("not_signed_in", "Sign in to watch.", status=403)
     try:
-        data = _body(request)
-        reason = "ENDED" if data.get("reason") == "ended" else "CLOSED"
+        data = _body(request, END_FIELDS)
+        reason = services.parse_end_reason(data.pop("reason", None))
         if "position_seconds" in data:
             # The last position rides with the end itself (one beacon as the page goes away),
             # so it can never arrive after the session closed.
@@ -241,7 +255,7 @@ def end(request: HttpRequest, session_id: UUID) -> HttpResponse:
             )
             services.heartbeat_record(session_id=session_id, profile_id=profile_id, heartbeat=last)
         services.session_end(session_id=session_id, profile_id=profile_id, reason=reason)
-    except PlaybackRefused as error:
+    except BadInput as error:
         return refused(error)
     return JsonResponse({"status": "ended"})
 

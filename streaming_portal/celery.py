@@ -8,7 +8,7 @@ from typing import Any
 
 from celery import Celery, signals
 
-from streaming_portal import logs
+from streaming_portal.infra import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streaming_portal.settings")
 
@@ -23,7 +23,7 @@ def ping() -> str:
     return "pong"
 
 
-# --- Logging: the worker and beat log like the web (streaming_portal/logs.py) ---------------
+# --- Logging: the worker and beat log like the web (streaming_portal/infra/logs.py) ---------------
 
 
 @signals.setup_logging.connect

@@ -1,7 +1,11 @@
 """Settings for the streaming portal: one module, every deployment knob from the environment.
 
-Production is the default. ``DEBUG`` is off unless set, and without ``DEBUG`` a missing
-``SECRET_KEY`` stops the process with a message saying what to set. ``.env.example`` lists
+Production is the default. The ``DEBUG`` variable turns on development mode (``DEVELOPMENT``:
+a generated secret key, localhost hosts, plain HTTP, readable logs), and without it a missing
+``SECRET_KEY`` stops the process with a message saying what to set. Django's own debug pages
+(``settings.DEBUG``) stay off even in development, so a viewer under ``make run`` sees the
+portal's themed 404 and 500 as in production; ``DJANGO_DEBUG_PAGES=true`` turns them on for a
+developer chasing a traceback. ``.env.example`` lists
 every variable; ``docs/architecture.md`` explains the Redis layout.
 """
 
@@ -22,7 +26,8 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=False)
+DEVELOPMENT = env.bool("DEBUG", default=False)
+DEBUG = DEVELOPMENT and env.bool("DJANGO_DEBUG_PAGES", default=False)
 
 
 def _required(name: str, hint: str) -> str:
@@ -32,7 +37,7 @@ def _required(name: str, hint: str) -> str:
     return value
 
 
-if DEBUG and not env.str("SECRET_KEY", default=""):
+if DEVELOPMENT and not env.str("SECRET_KEY", default=""):
     # Development only: a random key kept in the git-ignored data folder, so sessions survive
     # restarts and no key is ever written into the code.
     _key_file = BASE_DIR / ".local" / "secret_key"
@@ -49,7 +54,7 @@ else:
     )
 
 ALLOWED_HOSTS: list[str] = env.list(
-    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEVELOPMENT else []
 )
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -69,19 +74,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "streaming_portal.logs.RequestIdMiddleware",
+    "streaming_portal.infra.logs.RequestIdMiddleware",
+    "streaming_portal.infra.api.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "streaming_portal.ratelimit.RateLimitMiddleware",
+    "streaming_portal.infra.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 # The benchmarks mount their baselines beside the real URLs (bench/urls.py).
+CSRF_FAILURE_VIEW = "streaming_portal.errors.csrf_failure"
+
+# The player's API: the largest body it reads (streaming_portal/infra/api.py bounds the rest).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16 * 1024)
+
 ROOT_URLCONF = env.str("ROOT_URLCONF", default="streaming_portal.urls")
 WSGI_APPLICATION = "streaming_portal.wsgi.application"
 
@@ -189,8 +200,8 @@ STATIC_ROOT = BASE_DIR / ".local" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed, compressed file names in production; the tests and `make run` serve the source files
 # through the finders so that no collectstatic step is needed there.
-STATICFILES_MANIFEST = env.bool("STATICFILES_MANIFEST", default=not DEBUG)
-WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+STATICFILES_MANIFEST = env.bool("STATICFILES_MANIFEST", default=not DEVELOPMENT)
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEVELOPMENT)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -200,22 +211,24 @@ STORAGES = {
     },
 }
 
-# --- Security: strict unless DEBUG, every flag overridable for a TLS-terminating proxy ------
+# --- Security: strict unless in development, every flag overridable behind a TLS proxy ---------
 
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEVELOPMENT)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https")
     if env.bool("TRUST_X_FORWARDED_PROTO", default=False)
     else None
 )
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int(
+    "SECURE_HSTS_SECONDS", default=0 if DEVELOPMENT else 60 * 60 * 24 * 365
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEVELOPMENT)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEVELOPMENT)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEVELOPMENT)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEVELOPMENT)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -227,14 +240,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         # LOG_FORMAT: "json", one object per line with the request and task ids (production's
-        # default), or "plain", readable lines (the default with DEBUG, as under make run).
+        # default), or "plain", readable lines (the default with DEVELOPMENT, as under make run).
         "portal": {
-            "()": "streaming_portal.logs.formatter",
-            "log_format": env.str("LOG_FORMAT", default="plain" if DEBUG else "json"),
+            "()": "streaming_portal.infra.logs.formatter",
+            "log_format": env.str("LOG_FORMAT", default="plain" if DEVELOPMENT else "json"),
         },
     },
     "filters": {
-        "context": {"()": "streaming_portal.logs.ContextFilter"},
+        "context": {"()": "streaming_portal.infra.logs.ContextFilter"},
     },
     "handlers": {
         "console": {
@@ -245,6 +258,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default config gives "django" its own console (and mail) handler; cleared
+        # here, each django.request line reaches the root's handler once, never twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "INFO"},
     },
 }
@@ -257,7 +273,7 @@ EMBEDDED_ENGINES_DIR = env.str("PORTAL_EMBEDDED_ENGINES", default="")
 # Fernet keys for stream URLs at rest, newest first (streaming_portal/infra/crypto.py says
 # how they rotate).
 STREAM_URL_KEYS: list[str] = env.list("STREAM_URL_KEYS", default=[])
-if not STREAM_URL_KEYS and DEBUG:
+if not STREAM_URL_KEYS and DEVELOPMENT:
     # Development only: a stable key derived from SECRET_KEY (deploy checks refuse none).
     STREAM_URL_KEYS = [
         base64.urlsafe_b64encode(
@@ -286,7 +302,7 @@ LOCAL_ORIGIN_URL = env.str("LOCAL_ORIGIN_URL", default="https://origin.portal.lo
 
 # HMAC keys for stream tokens as kid:secret, newest first; old keys verify until removed.
 STREAM_SIGNING_KEYS: list[str] = env.list("STREAM_SIGNING_KEYS", default=[])
-if not STREAM_SIGNING_KEYS and DEBUG:
+if not STREAM_SIGNING_KEYS and DEVELOPMENT:
     STREAM_SIGNING_KEYS = [
         "dev:" + hashlib.sha256(f"stream-signing:{SECRET_KEY}".encode()).hexdigest()
     ]

@@ -149,3 +149,27 @@ def test_it_runs_tasks_in_a_real_celery_worker_process(celery_worker_process: ob
     assert result.get(timeout=30) == "pong"
     inspected = ping.app.control.inspect(timeout=2).stats() or {}
     assert any(stats["pid"] != os.getpid() for stats in inspected.values())
+
+
+def test_it_shows_viewers_the_themed_pages_in_development_too() -> None:
+    # make run sets DEBUG=true: development conveniences, but never Django's debug pages.
+    script = (
+        "from django.conf import settings; from django.test import Client; "
+        "settings.ALLOWED_HOSTS.append('testserver'); "
+        "r = Client().get('/no-such-page/'); "
+        "print(settings.DEVELOPMENT, settings.DEBUG, r.status_code, "
+        'b"We couldn\'t find that page" in r.content)'
+    )
+
+    result = run_manage("shell", "-c", script, DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == ["True", "False", "404", "True"], result.stdout
+
+
+def test_it_stays_honest_in_check_deploy_about_development_mode() -> None:
+    result = run_manage("check", "--deploy", DEBUG="true")
+
+    # Development mode is not deployable, and check --deploy says why (plain HTTP, no HSTS).
+    assert "security.W008" in result.stderr + result.stdout
+    assert "security.W004" in result.stderr + result.stdout

@@ -27,7 +27,7 @@ from pytest_django import DjangoAssertNumQueries
 from catalog import tasks
 from catalog.media import caption_track_validate
 from catalog.models import Movie, ValidationStatus
-from streaming_portal import logs
+from streaming_portal.infra import logs
 from tests.cast import Household
 from tests.factories import CaptionTrackFactory, MovieFactory, StreamSourceFactory
 

@@ -1,4 +1,4 @@
-"""Rate limits (streaming_portal/ratelimit.py) against the real Redis of the test engines.
+"""Rate limits (streaming_portal/infra/ratelimit.py) against the real Redis of the test engines.
 
 The limiter's clock is injected: every test starts on a window boundary (T0), so the windows
 and Retry-After values below are exact, not "about a minute".
@@ -26,8 +26,14 @@ from pytest_django import DjangoAssertNumQueries
 from pytest_django import Settings as SettingsWrapper
 
 from catalog.models import Genre
-from streaming_portal import ratelimit
-from streaming_portal.ratelimit import RateLimitMiddleware, Scope, ip_bucket, limiter, user_bucket
+from streaming_portal.infra import ratelimit
+from streaming_portal.infra.ratelimit import (
+    RateLimitMiddleware,
+    Scope,
+    ip_bucket,
+    limiter,
+    user_bucket,
+)
 from tests.cast import Household
 from tests.factories import EditorFactory
 

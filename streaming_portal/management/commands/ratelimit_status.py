@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from streaming_portal import ratelimit
-from streaming_portal.ratelimit import (
+from streaming_portal.infra import ratelimit
+from streaming_portal.infra.ratelimit import (
     REDIS_ERRORS,
     Rule,
     Scope,

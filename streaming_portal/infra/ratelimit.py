@@ -40,7 +40,7 @@ from django_redis import get_redis_connection
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
-from playback.views import api_error
+from streaming_portal.infra.api import api_error
 
 logger = logging.getLogger("streaming_portal.ratelimit")
 
