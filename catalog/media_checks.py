@@ -3,6 +3,11 @@
 A check returns a :class:`Verdict`: VALID or INVALID with a message an editor understands,
 or UNKNOWN when the failure may pass (timeout, 5xx, reset) and the task retries. ``facts``
 carry what was found (variants, durations, cue counts) for ``probe_media`` and the admin.
+
+Every playlist of a stream (the master, each variant's and each rendition's media playlist)
+is held to RFC 8216 by catalog/hls_rules.py: a broken rule that breaks players makes the
+stream INVALID, its message quoting the first few problems with their line numbers; the
+facts carry them all (``problems``), and the rules players shrug off (``warnings``).
 """
 
 from __future__ import annotations
@@ -11,14 +16,15 @@ import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
 
+from catalog import hls_rules
 from catalog.models import ValidationStatus
-from streaming_portal.infra.fetch import FetchError, fetch
+from streaming_portal.infra.fetch import FetchError, FetchResult, fetch
 
 PLAYLIST_TYPES = {
     "application/vnd.apple.mpegurl",
@@ -76,6 +82,8 @@ def _get(url: str, what: str) -> Any:
 
 # --- HLS ---------------------------------------------------------------------------------------
 
+SHOWN_PROBLEMS = 3  # the verdict message quotes this many; the facts carry them all
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -84,47 +92,95 @@ class Variant:
     resolution: str | None
 
 
-def _attributes(text: str) -> dict[str, str]:
-    found = re.findall(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)', text)
-    return {name: value.strip('"') for name, value in found}
+@dataclass
+class _Findings:
+    """What the HLS rules found across the playlists of one stream, for the facts."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, url: str, problems: list[hls_rules.Problem]) -> None:
+        for problem in problems:
+            entry = {
+                "playlist": url,
+                "line": problem.line,
+                "section": problem.section,
+                "message": str(problem),
+            }
+            (self.errors if problem.severity == hls_rules.ERROR else self.warnings).append(entry)
+
+    def facts(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if self.errors:
+            found["problems"] = self.errors
+        if self.warnings:
+            found["warnings"] = self.warnings
+        return found
 
 
-def _playlist_lines(text: str, url: str, what: str) -> list[str]:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines or lines[0] != "#EXTM3U":
+def _playlist(
+    result: FetchResult, what: str, findings: _Findings, *, expect: str | None
+) -> hls_rules.Report:
+    """Check a fetched playlist against RFC 8216; CheckFailed (INVALID) if it breaks it."""
+    if result.content_type not in PLAYLIST_TYPES:
+        raise CheckFailed(
+            Verdict.invalid(
+                f"{what} is served as {result.content_type or 'no type'}, not as an HLS "
+                "playlist (application/vnd.apple.mpegurl)."
+            )
+        )
+    if not result.text().lstrip(" \t\r\n").startswith("#EXTM3U"):
         raise CheckFailed(
             Verdict.invalid(f"{what} is not an HLS playlist: it does not start with #EXTM3U.")
         )
-    return lines
+    report = hls_rules.check_playlist(result.body, expect=expect)
+    identified = hls_rules.identification(urlsplit(result.url).path, result.content_type)
+    findings.add(result.url, [*report.problems, *([identified] if identified else [])])
+    _refuse(what, report.errors, findings)
+    return report
+
+
+def _refuse(
+    what: str,
+    errors: list[hls_rules.Problem],
+    findings: _Findings,
+    *,
+    verdict: str = "is not a valid HLS playlist",
+) -> None:
+    """INVALID, quoting the first few problems: "Variant 426x240 is not a valid HLS playlist:
+    line 7: #EXTINF:12.5 is longer than #EXT-X-TARGETDURATION:10 (RFC 8216 4.3.3.1)."."""
+    if not errors:
+        return
+    shown = "; ".join(str(problem) for problem in errors[:SHOWN_PROBLEMS])
+    more = len(errors) - SHOWN_PROBLEMS
+    count = f" ({len(errors)} problems)" if len(errors) > 1 else ""
+    raise CheckFailed(
+        Verdict.invalid(
+            f"{what} {verdict}{count}: {shown}" + (f"; and {more} more" if more > 0 else "") + ".",
+            **findings.facts(),
+        )
+    )
 
 
 def check_stream(url: str, duration_seconds: int) -> Verdict:
-    """Fetch and check an HLS stream against the title's running time."""
+    """Fetch and check an HLS stream against RFC 8216 and the title's running time."""
+    findings = _Findings()
+    facts: dict[str, Any] = {}
     try:
         master = _get(url, "The playlist")
-        if master.content_type not in PLAYLIST_TYPES:
-            return Verdict.invalid(
-                f"The playlist is served as {master.content_type or 'no type'}, not as an HLS "
-                "playlist (application/vnd.apple.mpegurl)."
-            )
-        lines = _playlist_lines(master.text(), url, "The playlist")
-        variants = _variants(lines, master.url)
-        if not variants:  # a media playlist on its own
-            total, segments = _media_duration(lines, "The playlist")
-            return _compare(total, duration_seconds, "The playlist", segments=segments)
-        facts: dict[str, Any] = {"variants": []}
+        report = _playlist(master, "The playlist", findings, expect=None)
+        if report.kind == hls_rules.MEDIA:  # a media playlist on its own
+            total, segments = _media_duration(report, "The playlist")
+            verdict = _compare(total, duration_seconds, "The playlist", segments=segments)
+            verdict.facts.update(findings.facts())
+            return verdict
+        variants = _variants(report, master.url)
+        facts["variants"] = []
+        checked: list[tuple[str, hls_rules.Report]] = []
         for variant in variants:
             label = f"Variant {variant.resolution or variant.uri}"
-            media = _get(variant.uri, label)
-            if media.content_type not in PLAYLIST_TYPES:
-                return Verdict.invalid(
-                    f"{label} is served as {media.content_type or 'no type'}, not as an HLS "
-                    "playlist (application/vnd.apple.mpegurl).",
-                    **facts,
-                )
-            total, segments = _media_duration(
-                _playlist_lines(media.text(), variant.uri, label), label
-            )
+            media = _playlist(_get(variant.uri, label), label, findings, expect=hls_rules.MEDIA)
+            total, segments = _media_duration(media, label)
             verdict = _compare(total, duration_seconds, label, segments=segments)
             facts["variants"].append(
                 {
@@ -136,74 +192,95 @@ def check_stream(url: str, duration_seconds: int) -> Verdict:
                 }
             )
             if verdict.status != ValidationStatus.VALID:
-                verdict.facts.update(facts)
-                return verdict
+                raise CheckFailed(verdict)
+            checked.append((variant.resolution or variant.uri.rsplit("/", 1)[-1], media))
+        consistency = hls_rules.variant_consistency(checked)
+        findings.add(master.url, consistency)
+        _refuse(
+            "The variants",
+            [problem for problem in consistency if problem.severity == hls_rules.ERROR],
+            findings,
+            verdict="do not match each other",
+        )
+        renditions = _check_renditions(report, master.url, duration_seconds, findings, facts)
+        if renditions:
+            facts["renditions"] = renditions
         summary = ", ".join(v.resolution or v.uri.rsplit("/", 1)[-1] for v in variants)
         return Verdict.valid(
             f"{len(variants)} variant{'s' if len(variants) != 1 else ''} ({summary}), each "
             f"{_clock(facts['variants'][0]['seconds'])} long as expected.",
             **facts,
+            **findings.facts(),
         )
     except CheckFailed as failure:
+        for name, value in {**facts, **findings.facts()}.items():
+            failure.verdict.facts.setdefault(name, value)
         return failure.verdict
 
 
-def _variants(lines: list[str], base: str) -> list[Variant]:
+def _variants(report: hls_rules.Report, base: str) -> list[Variant]:
     variants = []
-    for index, line in enumerate(lines):
-        if line.startswith("#EXT-X-STREAM-INF:"):
-            attributes = _attributes(line.split(":", 1)[1])
-            uri = None
-            for following in lines[index + 1 :]:
-                if following.startswith("#EXT-X-STREAM-INF:"):
-                    break  # the next variant began: this one has no address
-                if not following.startswith("#"):
-                    uri = following
-                    break
-            if uri is None:
-                raise CheckFailed(
-                    Verdict.invalid("The master playlist names a variant without an address.")
-                )
-            bandwidth = attributes.get("BANDWIDTH", "")
-            variants.append(
-                Variant(
-                    uri=urljoin(base, uri),
-                    bandwidth=int(bandwidth) if bandwidth.isdigit() else None,
-                    resolution=attributes.get("RESOLUTION"),
-                )
+    for stream in report.streams:
+        bandwidth = stream.attributes.get("BANDWIDTH", "")
+        variants.append(
+            Variant(
+                uri=urljoin(base, stream.uri),
+                bandwidth=int(bandwidth) if bandwidth.isascii() and bandwidth.isdigit() else None,
+                resolution=stream.attributes.get("RESOLUTION"),
             )
+        )
     return variants
 
 
-def _media_duration(lines: list[str], what: str) -> tuple[float, int]:
-    """The summed EXTINF durations of a VOD media playlist, and its segment count."""
-    if "#EXT-X-ENDLIST" not in lines:
-        kind = next(
-            (x.split(":", 1)[1] for x in lines if x.startswith("#EXT-X-PLAYLIST-TYPE:")), ""
+def _check_renditions(
+    report: hls_rules.Report,
+    base: str,
+    duration_seconds: int,
+    findings: _Findings,
+    facts: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The media playlists of the alternative renditions (#EXT-X-MEDIA with a URI): each
+    one must follow RFC 8216 and be complete; audio and video ones last the running time."""
+    checked: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for rendition in report.renditions:
+        if rendition.uri is None or urljoin(base, rendition.uri) in seen:
+            continue
+        uri = urljoin(base, rendition.uri)
+        seen.add(uri)
+        label = f"The {rendition.type.lower()} rendition {rendition.name}"
+        media = _playlist(_get(uri, label), label, findings, expect=hls_rules.MEDIA)
+        total, segments = _media_duration(media, label)
+        checked.append(
+            {
+                "uri": uri,
+                "type": rendition.type,
+                "name": rendition.name,
+                "seconds": round(total, 3),
+                "segments": segments,
+            }
         )
+        if rendition.type in ("AUDIO", "VIDEO"):
+            verdict = _compare(total, duration_seconds, label, segments=segments)
+            if verdict.status != ValidationStatus.VALID:
+                facts["renditions"] = checked
+                raise CheckFailed(verdict)
+    return checked
+
+
+def _media_duration(report: hls_rules.Report, what: str) -> tuple[float, int]:
+    """The summed EXTINF durations of a VOD media playlist, and its segment count."""
+    if not report.endlist:
+        kind = report.playlist_type or ""
         raise CheckFailed(
             Verdict.invalid(
                 f"{what} is a live playlist ({kind or 'no #EXT-X-PLAYLIST-TYPE'}, no "
                 "#EXT-X-ENDLIST); a title needs a complete video-on-demand playlist."
             )
         )
-    total, segments = 0.0, 0
-    for line in lines:
-        if line.startswith("#EXTINF:"):
-            value = line[len("#EXTINF:") :].split(",", 1)[0]
-            try:
-                seconds = float(value)
-            except ValueError:
-                seconds = math.nan
-            if not math.isfinite(seconds) or seconds < 0:
-                raise CheckFailed(
-                    Verdict.invalid(f"{what} has a malformed segment duration: {line!r}.")
-                )
-            total += seconds
-            segments += 1
-    if not segments:
+    if not report.durations:
         raise CheckFailed(Verdict.invalid(f"{what} lists no segments."))
-    return total, segments
+    return math.fsum(report.durations), len(report.durations)
 
 
 def _compare(total: float, expected: int, what: str, *, segments: int) -> Verdict:

@@ -287,13 +287,16 @@ def test_it_refuses_a_malformed_segment_duration(hls: Hls, duration: str) -> Non
 
     assert verdict.status == ValidationStatus.INVALID
     assert verdict.message == (
-        f"The playlist has a malformed segment duration: '#EXTINF:{duration},'."
+        f"The playlist is not a valid HLS playlist: line 5: #EXTINF:{duration}, has a segment "
+        "duration that is not a decimal number of seconds (RFC 8216 4.3.2.1)."
     )
 
 
 def test_it_refuses_a_playlist_without_segments(media_server: MediaServer) -> None:
     url = media_server.add(
-        "/empty.m3u8", "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-ENDLIST\n", content_type=M3U8
+        "/empty.m3u8",
+        "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-ENDLIST\n",
+        content_type=M3U8,
     )
 
     verdict = check_stream(url, minutes(1))
@@ -305,24 +308,31 @@ def test_it_refuses_a_playlist_without_segments(media_server: MediaServer) -> No
 
 
 @pytest.mark.parametrize(
-    "master",
+    ("master", "why"),
     [
         # The variant tag is the last line.
-        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=420000,RESOLUTION=426x240\n",
+        (
+            "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=420000,RESOLUTION=426x240\n",
+            "it ends the playlist",
+        ),
         # The first variant tag has no URI; the next variant's must not be taken for it.
-        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=420000,RESOLUTION=426x240\n"
-        "#EXT-X-STREAM-INF:BANDWIDTH=1050000,RESOLUTION=854x480\n/_media/480p/index.m3u8\n",
+        (
+            "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=420000,RESOLUTION=426x240\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=1050000,RESOLUTION=854x480\n/_media/480p/index.m3u8\n",
+            "the next line is #EXT-X-STREAM-INF (line 3)",
+        ),
     ],
     ids=["at-the-end", "before-another-variant"],
 )
-def test_it_refuses_a_variant_without_an_address(hls: Hls, master: str) -> None:
+def test_it_refuses_a_variant_without_an_address(hls: Hls, master: str, why: str) -> None:
     url = hls.server.add("/master.m3u8", master, content_type=M3U8)
 
     verdict = check_stream(url, minutes(1))
 
     assert (verdict.status, verdict.message) == (
         ValidationStatus.INVALID,
-        "The master playlist names a variant without an address.",
+        "The playlist is not a valid HLS playlist: line 2: #EXT-X-STREAM-INF must be followed "
+        f"by the URI of its media playlist, but {why} (RFC 8216 4.3.4.2).",
     )
 
 
