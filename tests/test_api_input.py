@@ -306,7 +306,7 @@ def test_it_logs_each_failed_request_once_even_with_debug_pages(
     settings.DEBUG = True
     emitted: list[logging.LogRecord] = []
     counter = logging.Handler()
-    counter.emit = emitted.append  # type: ignore[method-assign]
+    counter.emit = emitted.append  # type: ignore[method-assign,assignment]
     root = logging.getLogger()
     handlers = [
         *logging.getLogger("django.request").handlers,
