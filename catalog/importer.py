@@ -1,9 +1,11 @@
 """Catalog import and export in one JSON schema (documented in docs/catalog-import.md).
 
-The import is all or nothing: every record is validated with the same services the admin
-uses, inside one transaction, and any error (named by record and field) rolls the whole file
-back. Titles, genres and episodes are matched by their natural keys, so importing the same
-file twice changes nothing the second time.
+The import is all or nothing. First the whole document is checked against the declared
+schema (catalog/import_schema.py) without touching the database: types are never coerced and
+every size is bounded. Then every record goes through the same services the admin uses,
+inside one transaction, and any error (named by record and field) rolls the whole file back.
+Titles, genres and episodes are matched by their natural keys, so importing the same file
+twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -15,12 +17,22 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from catalog import services
+from catalog.import_json import parse_document
+from catalog.import_schema import (
+    RATING_BY_LABEL,
+    SCHEMA_VERSION,
+    Errors,
+    FileRefused,
+    ImportFailed,
+    parse_aware_datetime,
+    place,
+    validate_document,
+)
 from catalog.media import media_validation_enqueue
 from catalog.models import (
     CaptionTrack,
@@ -37,15 +49,18 @@ from catalog.models import (
     Visibility,
 )
 
-SCHEMA_VERSION = 1
-RATING_BY_LABEL = {label: value for value, label in MaturityRating.choices}
+__all__ = [
+    "SCHEMA_VERSION",
+    "FileRefused",
+    "ImportFailed",
+    "ImportReport",
+    "export_catalog",
+    "import_catalog",
+    "parse_document",
+]
+
 TITLE_FIELDS = ("synopsis", "poster_url", "availability_start", "availability_end")
-
-
-class ImportFailed(Exception):  # noqa: N818 - reads as a sentence: raise ImportFailed(errors)
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"{len(errors)} error(s)")
-        self.errors = errors
+JSONObject = Mapping[str, Any]  # a record the schema has checked
 
 
 class _Rollback(Exception):  # noqa: N818 - internal signal for --dry-run
@@ -74,27 +89,6 @@ class ImportReport:
         )
 
 
-class _Errors:
-    """Collects messages named by record path and field, e.g. movies[2] “Alien”: title: …"""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def add(self, where: str, field_name: str | None, message: str) -> None:
-        self.messages.append(
-            f"{where}: {field_name}: {message}" if field_name else f"{where}: {message}"
-        )
-
-    def add_validation(self, where: str, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for field_name, messages in error.message_dict.items():
-                for message in messages:
-                    self.add(where, None if field_name == NON_FIELD_ERRORS else field_name, message)
-        else:
-            for message in error.messages:
-                self.add(where, None, message)
-
-
 def import_catalog(
     data: Any,
     *,
@@ -103,26 +97,28 @@ def import_catalog(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Import a parsed JSON document.
+    """Import a parsed JSON document (parse a file's bytes with :func:`parse_document`).
 
-    Raises ImportFailed listing every error, and then nothing is written.
+    Raises ImportFailed listing every error, and then nothing is written. A document that
+    departs from the schema is refused before any database work.
     """
-    errors = _Errors()
-    if not isinstance(data, Mapping):
-        raise ImportFailed(["The file must hold a JSON object with genres, movies and series."])
-    if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise ImportFailed([f"version: only schema version {SCHEMA_VERSION} is supported."])
+    validate_document(data)
+    errors = Errors()
     report = ImportReport(dry_run=dry_run)
     importer = _Importer(by=by, allow_past=allow_past_availability, errors=errors, report=report)
-    records = _records(data, errors)
+    records = [
+        (kind, position, record)
+        for kind in ("genres", "movies", "series")
+        for position, record in enumerate(data.get(kind, []))
+    ]
     try:
         with transaction.atomic():
             for index, (kind, position, record) in enumerate(records, start=1):
                 importer.run(kind, position, record)
                 if progress:
                     progress(index, len(records))
-            if errors.messages:
-                raise ImportFailed(errors.messages)
+            if errors.total:
+                raise errors.failure()
             if dry_run:
                 raise _Rollback
             media_validation_enqueue(
@@ -133,48 +129,15 @@ def import_catalog(
     return report
 
 
-def _records(data: Mapping[str, Any], errors: _Errors) -> list[tuple[str, int, Any]]:
-    records: list[tuple[str, int, Any]] = []
-    for kind in ("genres", "movies", "series"):
-        items = data.get(kind, [])
-        if not isinstance(items, list):
-            errors.add(kind, None, "must be a list.")
-            continue
-        records.extend((kind, position, item) for position, item in enumerate(items))
-    unknown = sorted(set(data) - {"version", "genres", "movies", "series"})
-    if unknown:
-        errors.add("file", None, f"unknown top-level keys: {', '.join(unknown)}.")
-    for kind, key in (("genres", "name"), ("movies", "title"), ("series", "title")):
-        _refuse_repeats(
-            kind,
-            [item.get(key) for k, _, item in records if k == kind and isinstance(item, Mapping)],
-            key,
-            errors,
-        )
-    return records
-
-
-def _refuse_repeats(where: str, values: list[Any], key: str, errors: _Errors) -> None:
-    """A natural key twice in one file would silently merge two records: refuse it."""
-    seen: dict[str, int] = {}
-    for position, value in enumerate(values):
-        folded = str(value).casefold()
-        if value is not None and folded in seen:
-            errors.add(
-                f"{where}[{position}]",
-                key,
-                f"{value!r} repeats {where}[{seen[folded]}] (keys ignore case).",
-            )
-        seen.setdefault(folded, position)
-
-
 class _Importer:
+    """Writes one validated record at a time; the checks that need the database are here."""
+
     def __init__(
         self,
         *,
         by: AbstractBaseUser | None,
         allow_past: bool,
-        errors: _Errors,
+        errors: Errors,
         report: ImportReport,
     ) -> None:
         self.by = by
@@ -185,19 +148,15 @@ class _Importer:
         self.streams_to_check: list[Any] = []
         self.captions_to_check: list[Any] = []
 
-    def run(self, kind: str, position: int, record: Any) -> None:
-        label = record.get("title") or record.get("name") if isinstance(record, Mapping) else None
-        where = f"{kind}[{position}]" + (f" “{label}”" if label else "")
-        if not isinstance(record, Mapping):
-            self.errors.add(where, None, "must be a JSON object.")
-            return
+    def run(self, kind: str, position: int, record: JSONObject) -> None:
+        where = place(kind, position, record)
         handler = {"genres": self.genre, "movies": self.movie, "series": self.series}[kind]
         # A savepoint per record: one bad record cannot poison the checks of the next ones.
         try:
             with transaction.atomic():
-                before = len(self.errors.messages)
+                before = self.errors.total
                 handler(where, record)
-                if len(self.errors.messages) > before:
+                if self.errors.total > before:
                     raise _Rollback
         except _Rollback:
             pass
@@ -206,13 +165,12 @@ class _Importer:
 
     # --- records ---------------------------------------------------------------------------
 
-    def genre(self, where: str, record: Mapping[str, Any]) -> None:
-        name = _text(record, "name", where, self.errors)
-        if name is None:
-            return
-        slug = record.get("slug") or slugify(name)
+    def genre(self, where: str, record: JSONObject) -> None:
+        name = record["name"].strip()
         genre = Genre.objects.filter(name__iexact=name).first()
         if genre is None:
+            # A name with no ASCII letters (“ドラマ”) has no slugify() slug: number one.
+            slug = record.get("slug") or slugify(name) or services.unique_slug(Genre, "genre")
             genre = Genre(name=name, slug=slug)
             genre.full_clean()
             genre.save()
@@ -220,15 +178,14 @@ class _Importer:
         else:
             self.report.count("unchanged", "genres")
 
-    def movie(self, where: str, record: Mapping[str, Any]) -> None:
-        movie = Movie.objects.filter(title__iexact=record.get("title", "")).first()
+    def movie(self, where: str, record: JSONObject) -> None:
+        movie = Movie.objects.filter(title__iexact=record["title"]).first()
         created = movie is None
         movie = movie or Movie(kind=Video.Kind.MOVIE)
         before = _snapshot(movie)
-        if not self._title_fields(movie, where, record):
-            return
-        for name in ("duration_minutes", "release_year"):
-            setattr(movie, name, record.get(name))
+        self._title_fields(movie, record)
+        movie.duration_minutes = record["duration_minutes"]
+        movie.release_year = record["release_year"]
         genres = self._genres(where, record)
         if genres is None:
             return
@@ -239,13 +196,12 @@ class _Importer:
         self._visibility(where, movie, record)
         self._count("movies", created, before != _snapshot(movie) or media_changed)
 
-    def series(self, where: str, record: Mapping[str, Any]) -> None:
-        series = Series.objects.filter(title__iexact=record.get("title", "")).first()
+    def series(self, where: str, record: JSONObject) -> None:
+        series = Series.objects.filter(title__iexact=record["title"]).first()
         created = series is None
         series = series or Series()
         before = _snapshot(series)
-        if not self._title_fields(series, where, record):
-            return
+        self._title_fields(series, record)
         genres = self._genres(where, record)
         if genres is None:
             return
@@ -253,63 +209,25 @@ class _Importer:
             title=series, by=self.by, genres=genres, allow_past_availability=self.allow_past
         )
         changed = before != _snapshot(series)
-        seasons = record.get("seasons", [])
-        if not isinstance(seasons, list):
-            self.errors.add(where, "seasons", "must be a list.")
-            return
-        _refuse_repeats(
-            f"{where} seasons",
-            [s.get("number") for s in seasons if isinstance(s, Mapping)],
-            "number",
-            self.errors,
-        )
-        for season_index, season_record in enumerate(seasons):
-            changed |= self._season(f"{where} seasons[{season_index}]", series, season_record)
+        for index, season_record in enumerate(record.get("seasons", [])):
+            at = place(f"{where} seasons", index, season_record)
+            changed |= self._season(at, series, season_record)
         self._visibility(where, series, record)
         self._count("series", created, changed)
 
-    def _season(self, where: str, series: Series, record: Any) -> bool:
-        if not isinstance(record, Mapping):
-            self.errors.add(where, None, "must be a JSON object.")
-            return False
-        season, created = (
-            Season.objects.get_or_create(
-                series=series,
-                number=record.get("number"),
-                defaults={"title": record.get("title", "")},
-            )
-            if isinstance(record.get("number"), int)
-            else (None, False)
+    def _season(self, where: str, series: Series, record: JSONObject) -> bool:
+        season, created = Season.objects.get_or_create(
+            series=series, number=record["number"], defaults={"title": record.get("title", "")}
         )
-        if season is None:
-            self.errors.add(where, "number", "must be a whole number of 1 or more.")
-            return False
         season.full_clean()
         changed = created
-        episodes = record.get("episodes", [])
-        if not isinstance(episodes, list):
-            self.errors.add(where, "episodes", "must be a list.")
-            return False
-        _refuse_repeats(
-            f"{where} episodes",
-            [e.get("number") for e in episodes if isinstance(e, Mapping)],
-            "number",
-            self.errors,
-        )
-        for episode_index, episode_record in enumerate(episodes):
-            changed |= self._episode(f"{where} episodes[{episode_index}]", season, episode_record)
+        for index, episode_record in enumerate(record.get("episodes", [])):
+            at = place(f"{where} episodes", index, episode_record)
+            changed |= self._episode(at, season, episode_record)
         return changed
 
-    def _episode(self, where: str, season: Season, record: Any) -> bool:
-        if not isinstance(record, Mapping):
-            self.errors.add(where, None, "must be a JSON object.")
-            return False
-        number = record.get("number")
-        episode = (
-            Episode.objects.filter(season=season, number=number).first()
-            if isinstance(number, int)
-            else None
-        )
+    def _episode(self, where: str, season: Season, record: JSONObject) -> bool:
+        episode = Episode.objects.filter(season=season, number=record["number"]).first()
         created = episode is None
         episode = episode or Episode(season=season)
         before = _snapshot(episode)
@@ -325,78 +243,58 @@ class _Importer:
 
     # --- shared pieces ---------------------------------------------------------------------
 
-    def _title_fields(self, title: Title, where: str, record: Mapping[str, Any]) -> bool:
-        title.title = record.get("title", "")
+    def _title_fields(self, title: Title, record: JSONObject) -> None:
+        """Set what the record gives; a field it leaves out keeps the title's value."""
+        title.title = record["title"]
         for name in TITLE_FIELDS:
             value = record.get(name, getattr(title, name))
             if name.startswith("availability_") and isinstance(value, str):
-                parsed = parse_datetime(value)
-                if parsed is None or parsed.tzinfo is None:
-                    self.errors.add(where, name, "must be an ISO 8601 date-time with a time zone.")
-                    return False
-                value = parsed
+                value = parse_aware_datetime(value)  # the schema checked it parses
             setattr(title, name, value)
-        rating = record.get("maturity_rating", MaturityRating(title.maturity_rating).label)
-        if rating not in RATING_BY_LABEL:
-            self.errors.add(
-                where, "maturity_rating", f"must be one of {', '.join(RATING_BY_LABEL)}."
-            )
-            return False
-        title.maturity_rating = RATING_BY_LABEL[rating]
-        return True
+        if "maturity_rating" in record:
+            title.maturity_rating = RATING_BY_LABEL[record["maturity_rating"]]
 
-    def _genres(self, where: str, record: Mapping[str, Any]) -> list[Genre] | None:
-        names = record.get("genres")
-        if not isinstance(names, list) or not names:
-            self.errors.add(where, "genres", "list at least one genre by name.")
-            return None
+    def _genres(self, where: str, record: JSONObject) -> list[Genre] | None:
+        names = [name.strip() for name in record["genres"]]
         found = {g.name.lower(): g for g in Genre.objects.filter(name__iregex=_any_of(names))}
-        missing = [name for name in names if str(name).lower() not in found]
+        missing = [name for name in names if name.lower() not in found]
         if missing:
             self.errors.add(
                 where,
                 "genres",
-                f"unknown genre(s): {', '.join(map(str, missing))}; list them under genres first.",
+                f"unknown genre(s): {', '.join(missing)}; list them under genres first.",
             )
             return None
-        return [found[str(name).lower()] for name in names]
+        return [found[name.lower()] for name in names]
 
-    def _media(self, where: str, video: Video, record: Mapping[str, Any]) -> bool:
+    def _media(self, where: str, video: Video, record: JSONObject) -> bool:
         """Make the video's streams and captions match the record; True if anything changed."""
-        streams = record.get("streams", [])
-        captions = record.get("captions", [])
-        if not isinstance(streams, list) or not isinstance(captions, list):
-            self.errors.add(where, "streams", "streams and captions must be lists.")
-            return False
         existing_streams = {s.quality_tag: s for s in video.stream_sources.all()}
         existing_captions = {c.language_code: c for c in video.caption_tracks.all()}
         # Clear the flags first, so that moving "primary" or "default" between rows never
         # trips the one-per-video constraints halfway through.
         video.stream_sources.filter(is_primary=True).update(is_primary=False)
         video.caption_tracks.filter(is_default=True).update(is_default=False)
-        changed = self._streams(where, video, streams, existing_streams)
-        changed |= self._captions(where, video, captions, existing_captions)
+        changed = self._streams(where, video, record.get("streams", []), existing_streams)
+        changed |= self._captions(where, video, record.get("captions", []), existing_captions)
         return changed
 
     def _streams(
-        self, where: str, video: Video, items: list[Any], existing: dict[Any, StreamSource]
+        self, where: str, video: Video, items: list[JSONObject], existing: dict[Any, StreamSource]
     ) -> bool:
         changed, kept = False, set()
         for index, item in enumerate(items):
             at = f"{where} streams[{index}]"
-            if not isinstance(item, Mapping):
-                self.errors.add(at, None, "must be a JSON object.")
-                continue
             tag = item.get("quality_tag")
             stream = existing.get(tag) or StreamSource(video=video, quality_tag=tag)
-            url = item.get("url", "")
+            url = item["url"]
             needs_check = stream._state.adding or stream.stream_url != url
             if not stream._state.adding and stream.stream_url != url:
                 _reset_verdict(stream)
-            primary = bool(item.get("is_primary", False))
+            primary = item.get("is_primary", False)
             changed |= needs_check or stream.is_primary != primary
             stream.stream_url = url
-            stream.drm_required = bool(item.get("drm_required", False))
+            stream.drm_required = item.get("drm_required", False)
             stream.is_primary = primary
             if self._save(at, stream, {"stream_url": "url"}):
                 kept.add(stream.pk)
@@ -406,24 +304,21 @@ class _Importer:
         return changed or removed > 0
 
     def _captions(
-        self, where: str, video: Video, items: list[Any], existing: dict[str, CaptionTrack]
+        self, where: str, video: Video, items: list[JSONObject], existing: dict[str, CaptionTrack]
     ) -> bool:
         changed, kept = False, set()
         for index, item in enumerate(items):
             at = f"{where} captions[{index}]"
-            if not isinstance(item, Mapping):
-                self.errors.add(at, None, "must be a JSON object.")
-                continue
-            code = item.get("language_code", "")
+            code = item["language_code"]
             caption = existing.get(code) or CaptionTrack(video=video, language_code=code)
-            url = item.get("url", "")
+            url = item["url"]
             needs_check = caption._state.adding or caption.caption_url != url
             if not caption._state.adding and caption.caption_url != url:
                 _reset_verdict(caption)
-            default = bool(item.get("is_default", False))
+            default = item.get("is_default", False)
             changed |= needs_check or caption.is_default != default
             caption.caption_url = url
-            caption.format = item.get("format", "")
+            caption.format = item["format"]
             caption.is_default = default
             if self._save(at, caption, {"caption_url": "url"}):
                 kept.add(caption.pk)
@@ -444,11 +339,8 @@ class _Importer:
         row.save()
         return True
 
-    def _visibility(self, where: str, title: Title, record: Mapping[str, Any]) -> None:
+    def _visibility(self, where: str, title: Title, record: JSONObject) -> None:
         wanted = record.get("visibility", Visibility.HIDDEN)
-        if wanted not in Visibility.values:
-            self.errors.add(where, "visibility", f"must be one of {', '.join(Visibility.values)}.")
-            return
         if wanted == Visibility.HIDDEN:
             if title.visibility != Visibility.HIDDEN:
                 services.title_hide(title=title, by=self.by)
@@ -459,14 +351,6 @@ class _Importer:
 
     def _count(self, kind: str, created: bool, changed: bool) -> None:
         self.report.count("created" if created else "updated" if changed else "unchanged", kind)
-
-
-def _text(record: Mapping[str, Any], name: str, where: str, errors: _Errors) -> str | None:
-    value = record.get(name)
-    if not isinstance(value, str) or not value.strip():
-        errors.add(where, name, "is required.")
-        return None
-    return value.strip()
 
 
 def _any_of(names: Iterable[Any]) -> str:

@@ -1,23 +1,25 @@
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from catalog.importer import ImportFailed, import_catalog
+from catalog.import_json import MAX_FILE_BYTES
+from catalog.importer import FileRefused, ImportFailed, import_catalog, parse_document
 from streaming_portal.infra.progress import for_command as progress_bar
 
 
 class Command(BaseCommand):
     help = (
-        "Import genres, movies, series, seasons, episodes, streams and captions from a JSON file "
-        "in the schema of docs/catalog-import.md. Titles are matched by title ignoring case and "
-        "updated in place; the whole file goes in one transaction, so any error (named by "
-        "record and field) leaves the catalog untouched. New titles must start in the future "
-        "unless --allow-past-availability is given (for catalogs that are already live)."
+        "Import genres, movies, series, seasons, episodes, streams and captions from a UTF-8 "
+        "JSON file in the schema of docs/catalog-import.md. The whole file is checked against "
+        "the schema first; titles are matched by title ignoring case and updated in place; the "
+        "whole file goes in one transaction, so any error (named by record and field) leaves "
+        "the catalog untouched. New titles must start in the future unless "
+        "--allow-past-availability is given (for catalogs that are already live)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,14 +39,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         try:
-            text = self.stdin_or_file(path)
-            data = json.loads(text)
+            data = parse_document(self.read(path))
         except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
-        except json.JSONDecodeError as error:
-            raise CommandError(
-                f"{path} is not valid JSON: line {error.lineno}, column {error.colno}: {error.msg}."
-            ) from error
+            raise CommandError(f"Cannot read {path}: {error.strerror or error}.") from None
+        except FileRefused as refused:
+            raise CommandError(f"Nothing was imported: {path} {refused.reason}") from None
         user = get_user_model().objects.filter(username=options["by"]).first()
         if user is None:
             raise CommandError(f"--by: no user named {options['by']!r}.")
@@ -60,13 +59,13 @@ class Command(BaseCommand):
             for message in failure.errors:
                 self.stderr.write(f"  {message}")
             raise CommandError(
-                f"Nothing was imported: {len(failure.errors)} error(s) in {path}."
-            ) from failure
+                f"Nothing was imported: {failure.total} error(s) in {path}."
+            ) from None
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
-    def stdin_or_file(self, path: Path) -> str:
+    def read(self, path: Path) -> bytes:
+        """The file's bytes; one byte past the limit is enough to refuse it as too large."""
         if str(path) == "-":
-            import sys  # noqa: PLC0415
-
-            return sys.stdin.read()
-        return path.read_text(encoding="utf-8")
+            return sys.stdin.buffer.read(MAX_FILE_BYTES + 1)  # bytes: the parser decodes
+        with path.open("rb") as file:
+            return file.read(MAX_FILE_BYTES + 1)
