@@ -5,7 +5,7 @@ or UNKNOWN when the failure may pass (timeout, 5xx, reset) and the task retries.
 carry what was found (variants, durations, cue counts) for ``probe_media`` and the admin.
 
 Every playlist of a stream (the master, each variant's and each rendition's media playlist)
-is held to RFC 8216 by catalog/hls_rules.py: a broken rule that breaks players makes the
+is held to RFC 8216 by the catalog.hls package: a broken rule that breaks players makes the
 stream INVALID, its message quoting the first few problems with their line numbers; the
 facts carry them all (``problems``), and the rules players shrug off (``warnings``).
 """
@@ -22,7 +22,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
 
-from catalog import hls_rules
+from catalog import hls
 from catalog.models import ValidationStatus
 from streaming_portal.infra.fetch import FetchError, FetchResult, fetch
 
@@ -99,7 +99,7 @@ class _Findings:
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, url: str, problems: list[hls_rules.Problem]) -> None:
+    def add(self, url: str, problems: list[hls.Problem]) -> None:
         for problem in problems:
             entry = {
                 "playlist": url,
@@ -107,7 +107,7 @@ class _Findings:
                 "section": problem.section,
                 "message": str(problem),
             }
-            (self.errors if problem.severity == hls_rules.ERROR else self.warnings).append(entry)
+            (self.errors if problem.severity == hls.ERROR else self.warnings).append(entry)
 
     def facts(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -120,7 +120,7 @@ class _Findings:
 
 def _playlist(
     result: FetchResult, what: str, findings: _Findings, *, expect: str | None
-) -> hls_rules.Report:
+) -> hls.Report:
     """Check a fetched playlist against RFC 8216; CheckFailed (INVALID) if it breaks it."""
     if result.content_type not in PLAYLIST_TYPES:
         raise CheckFailed(
@@ -133,8 +133,8 @@ def _playlist(
         raise CheckFailed(
             Verdict.invalid(f"{what} is not an HLS playlist: it does not start with #EXTM3U.")
         )
-    report = hls_rules.check_playlist(result.body, expect=expect)
-    identified = hls_rules.identification(urlsplit(result.url).path, result.content_type)
+    report = hls.check_playlist(result.body, expect=expect)
+    identified = hls.identification(urlsplit(result.url).path, result.content_type)
     findings.add(result.url, [*report.problems, *([identified] if identified else [])])
     _refuse(what, report.errors, findings)
     return report
@@ -142,7 +142,7 @@ def _playlist(
 
 def _refuse(
     what: str,
-    errors: list[hls_rules.Problem],
+    errors: list[hls.Problem],
     findings: _Findings,
     *,
     verdict: str = "is not a valid HLS playlist",
@@ -169,17 +169,17 @@ def check_stream(url: str, duration_seconds: int) -> Verdict:
     try:
         master = _get(url, "The playlist")
         report = _playlist(master, "The playlist", findings, expect=None)
-        if report.kind == hls_rules.MEDIA:  # a media playlist on its own
+        if report.kind == hls.MEDIA:  # a media playlist on its own
             total, segments = _media_duration(report, "The playlist")
             verdict = _compare(total, duration_seconds, "The playlist", segments=segments)
             verdict.facts.update(findings.facts())
             return verdict
         variants = _variants(report, master.url)
         facts["variants"] = []
-        checked: list[tuple[str, hls_rules.Report]] = []
+        checked: list[tuple[str, hls.Report]] = []
         for variant in variants:
             label = f"Variant {variant.resolution or variant.uri}"
-            media = _playlist(_get(variant.uri, label), label, findings, expect=hls_rules.MEDIA)
+            media = _playlist(_get(variant.uri, label), label, findings, expect=hls.MEDIA)
             total, segments = _media_duration(media, label)
             verdict = _compare(total, duration_seconds, label, segments=segments)
             facts["variants"].append(
@@ -194,11 +194,11 @@ def check_stream(url: str, duration_seconds: int) -> Verdict:
             if verdict.status != ValidationStatus.VALID:
                 raise CheckFailed(verdict)
             checked.append((variant.resolution or variant.uri.rsplit("/", 1)[-1], media))
-        consistency = hls_rules.variant_consistency(checked)
+        consistency = hls.variant_consistency(checked)
         findings.add(master.url, consistency)
         _refuse(
             "The variants",
-            [problem for problem in consistency if problem.severity == hls_rules.ERROR],
+            [problem for problem in consistency if problem.severity == hls.ERROR],
             findings,
             verdict="do not match each other",
         )
@@ -218,7 +218,7 @@ def check_stream(url: str, duration_seconds: int) -> Verdict:
         return failure.verdict
 
 
-def _variants(report: hls_rules.Report, base: str) -> list[Variant]:
+def _variants(report: hls.Report, base: str) -> list[Variant]:
     variants = []
     for stream in report.streams:
         bandwidth = stream.attributes.get("BANDWIDTH", "")
@@ -233,7 +233,7 @@ def _variants(report: hls_rules.Report, base: str) -> list[Variant]:
 
 
 def _check_renditions(
-    report: hls_rules.Report,
+    report: hls.Report,
     base: str,
     duration_seconds: int,
     findings: _Findings,
@@ -249,7 +249,7 @@ def _check_renditions(
         uri = urljoin(base, rendition.uri)
         seen.add(uri)
         label = f"The {rendition.type.lower()} rendition {rendition.name}"
-        media = _playlist(_get(uri, label), label, findings, expect=hls_rules.MEDIA)
+        media = _playlist(_get(uri, label), label, findings, expect=hls.MEDIA)
         total, segments = _media_duration(media, label)
         checked.append(
             {
@@ -268,7 +268,7 @@ def _check_renditions(
     return checked
 
 
-def _media_duration(report: hls_rules.Report, what: str) -> tuple[float, int]:
+def _media_duration(report: hls.Report, what: str) -> tuple[float, int]:
     """The summed EXTINF durations of a VOD media playlist, and its segment count."""
     if not report.endlist:
         kind = report.playlist_type or ""

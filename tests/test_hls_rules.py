@@ -1,4 +1,4 @@
-"""The RFC 8216 playlist rules (catalog/hls_rules.py), rule by rule, and through check_stream.
+"""The RFC 8216 playlist rules (the catalog.hls package), rule by rule, and through check_stream.
 
 Every rule is tested on a real playlist broken in exactly one way: the ffmpeg playlists
 below are what the hls muxer of the demo's ffmpeg (imageio-ffmpeg) wrote, copied as they
@@ -19,8 +19,19 @@ from django.conf import settings as django_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog import demo, hls_rules
-from catalog.hls_rules import ERROR, MASTER, MEDIA, WARNING, Report, check_playlist
+from catalog import demo
+from catalog.hls import (
+    ERROR,
+    KNOWN_TAGS,
+    MASTER,
+    MEDIA,
+    WARNING,
+    Problem,
+    Report,
+    check_playlist,
+    identification,
+    variant_consistency,
+)
 from catalog.media_checks import check_stream
 from catalog.models import ValidationStatus
 from tests.media_server import MediaServer, media_server_fixture  # noqa: F401
@@ -264,7 +275,7 @@ def broken(playlist: str, *edits: tuple[str, str]) -> str:
     return playlist
 
 
-def shown(problems: list[hls_rules.Problem]) -> list[str]:
+def shown(problems: list[Problem]) -> list[str]:
     return [str(problem) for problem in problems]
 
 
@@ -1215,9 +1226,9 @@ def test_what_players_shrug_off_is_a_warning(
 
 
 def test_a_playlist_is_known_by_its_path_or_its_content_type() -> None:
-    assert hls_rules.identification("/a/master.m3u8", "application/octet-stream") is None
-    assert hls_rules.identification("/a/master", "application/vnd.apple.mpegurl") is None
-    problem = hls_rules.identification("/stream", "text/plain")
+    assert identification("/a/master.m3u8", "application/octet-stream") is None
+    assert identification("/a/master", "application/vnd.apple.mpegurl") is None
+    problem = identification("/stream", "text/plain")
 
     assert problem is not None
     assert problem.severity == WARNING
@@ -1231,9 +1242,9 @@ def test_variants_must_have_the_same_target_duration_and_discontinuities() -> No
     one_loop, two_loops = check_playlist(demo_variant(1)), check_playlist(demo_variant(2))
     longer = check_playlist(demo_variant(1).replace("TARGETDURATION:6", "TARGETDURATION:7"))
 
-    assert hls_rules.variant_consistency([("240p", one_loop), ("480p", one_loop)]) == []
-    (target,) = hls_rules.variant_consistency([("240p", one_loop), ("480p", longer)])
-    (discontinuities,) = hls_rules.variant_consistency([("240p", one_loop), ("480p", two_loops)])
+    assert variant_consistency([("240p", one_loop), ("480p", one_loop)]) == []
+    (target,) = variant_consistency([("240p", one_loop), ("480p", longer)])
+    (discontinuities,) = variant_consistency([("240p", one_loop), ("480p", two_loops)])
 
     assert (target.severity, str(target)) == (
         WARNING,
@@ -1250,7 +1261,7 @@ def test_variants_must_have_the_same_target_duration_and_discontinuities() -> No
 
 # --- Fuzzing: any input comes back as problems, never as an exception --------------------------
 
-TAG_NAMES = sorted(hls_rules.KNOWN_TAGS | {"#EXT-X-ALLOW-CACHE", "#EXT", "#EXT-X-"})
+TAG_NAMES = sorted(KNOWN_TAGS | {"#EXT-X-ALLOW-CACHE", "#EXT", "#EXT-X-"})
 REAL_LINES = sorted({line for playlist in REAL.values() for line in playlist.split("\n")})
 VALUE_ALPHABET = 'AZaz09=,"-.@x:# \t\r\x00\u0301é'
 
