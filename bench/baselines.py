@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from playback import tokens
 from playback.errors import PlaybackRefused
+from playback.heartbeats import parse_heartbeat
 from playback.models import SignedStreamToken, ViewingSession
-from playback.services import parse_heartbeat
 from playback.views import _session_profile_id, refused
 
 UPSERT_ONE = """

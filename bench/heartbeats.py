@@ -39,8 +39,9 @@ def prepare() -> dict[str, Any]:
     from accounts.services import demo_household  # noqa: PLC0415
     from catalog.models import Movie, Video  # noqa: PLC0415
     from playback import live  # noqa: PLC0415
+    from playback.heartbeats import Heartbeat, heartbeat_record  # noqa: PLC0415
     from playback.models import WatchProgress  # noqa: PLC0415
-    from playback.services import Heartbeat, heartbeat_record, session_start  # noqa: PLC0415
+    from playback.sessions import session_start  # noqa: PLC0415
 
     user_model = get_user_model()
     user_model.objects.filter(username__startswith="bench-player-").delete()
@@ -120,7 +121,7 @@ def _steady_state(port: int, players: list[dict[str, Any]]) -> tuple[int, int, i
     from django.conf import settings  # noqa: PLC0415
 
     from playback import live  # noqa: PLC0415
-    from playback.services import progress_flush  # noqa: PLC0415
+    from playback.flush import progress_flush  # noqa: PLC0415
 
     live.redis().delete(live.BUFFER)
     settings.PROGRESS_MAX_LAG_SECONDS = 12
@@ -153,7 +154,7 @@ def _steady_state(port: int, players: list[dict[str, Any]]) -> tuple[int, int, i
 def _flush_timing(players: list[dict[str, Any]]) -> tuple[float, Any]:
     from catalog.models import Movie  # noqa: PLC0415
     from playback import live  # noqa: PLC0415
-    from playback.services import progress_flush  # noqa: PLC0415
+    from playback.flush import progress_flush  # noqa: PLC0415
 
     client = live.redis()
     client.delete(live.BUFFER)

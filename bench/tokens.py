@@ -48,7 +48,7 @@ def revocation_cost(player: dict[str, Any], rounds: int = 5000) -> list[str]:
         for _ in range(rounds):
             tokens.verify(value, path=path, ctx=ctx)
             if revocation:
-                live.edge_session(session_id)
+                live.session_state(session_id)
         return (time.perf_counter() - started) / rounds * 1e6
 
     check(revocation=True)  # warm the connection and the caches
@@ -66,7 +66,7 @@ def run(duration: float, players: list[dict[str, Any]]) -> list[str]:
     from django.db import connection  # noqa: PLC0415
     from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
 
-    from playback.services import token_issue  # noqa: PLC0415
+    from playback.tokens import token_issue  # noqa: PLC0415
 
     player = players[0]
     with CaptureQueriesContext(connection) as captured:

@@ -13,7 +13,7 @@ from accounts.http import ViewerRequest
 from catalog import browse
 from catalog.languages import language_name
 from catalog.models import CaptionTrack, Episode, Genre, Movie, Season, Series
-from playback.progress import continue_watching, progress_by_video
+from catalog.progress_source import reader as progress_reader
 from streaming_portal.infra.origin import browser_url
 
 PAGE_SIZE = 24
@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "catalog/home.html",
         {
             "fragments": browse.home_fragments(profile),
-            "continue_watching": continue_watching(profile),
+            "continue_watching": progress_reader().continue_watching(profile),
         },
     )
 
@@ -85,7 +85,7 @@ def movie_detail(request: ViewerRequest, slug: str) -> HttpResponse:
         Movie.objects.for_profile(request.profile).prefetch_related("genres", _captions()),
         slug=slug,
     )
-    progress = progress_by_video(request.profile, [movie.pk]).get(movie.pk)
+    progress = progress_reader().progress_by_video(request.profile, [movie.pk]).get(movie.pk)
     return render(
         request,
         "catalog/movie_detail.html",
@@ -119,7 +119,9 @@ def series_detail(request: ViewerRequest, slug: str) -> HttpResponse:
     number = request.GET.get("season")
     season = next((s for s in seasons if str(s.number) == number), seasons[0] if seasons else None)
     episodes = list(season.episodes.all()) if season else []
-    progress = progress_by_video(request.profile, [episode.pk for episode in episodes])
+    progress = progress_reader().progress_by_video(
+        request.profile, [episode.pk for episode in episodes]
+    )
     languages = sorted(
         {language_name(c.language_code) for e in episodes for c in e.caption_tracks.all()}
     )

@@ -29,10 +29,9 @@ from django.utils.safestring import SafeString
 
 from catalog.admin import badge
 from catalog.models import Movie, Series, ValidationStatus
-from playback import charts
+from playback import charts, rules
 from playback.dashboard import (
     DEFAULT_DAYS,
-    FINISHED_PERCENT,
     TITLE_NAME,
     WINDOW_CHOICES,
     Dashboard,
@@ -304,7 +303,7 @@ def _kpis(numbers: Dashboard) -> list[Kpi]:
             _percent(summary.finished_share),
             "watched to the end",
             f"{summary.finished:,} of {summary.ended:,} ended sessions reached "
-            f"{FINISHED_PERCENT} %",
+            f"{rules.finished_percent()} %",
         ),
         Kpi(
             "—" if average is None else f"{average:.0f} %",

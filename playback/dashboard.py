@@ -34,12 +34,12 @@ from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
 from catalog.models import CaptionTrack, StreamSource, ValidationStatus
+from playback import rules
 from playback.models import DeviceType, ViewingSession
 
 DEFAULT_DAYS = 30
 WINDOW_CHOICES = (7, 30, 90)
 BUCKET_WIDTH = 10  # percent: ten buckets, 0-9 ... 90-100 (100 joins the last one)
-FINISHED_PERCENT = 90
 DASHBOARD_QUERIES = 6
 
 # The browsable title of a session's video: the movie, or the series of the episode.
@@ -146,7 +146,7 @@ class Window:
 class Summary:
     plays: int
     ended: int
-    finished: int  # ended at or past FINISHED_PERCENT
+    finished: int  # ended at or past rules.finished_percent()
     with_errors: int
     average_completion: float | None
 
@@ -289,7 +289,7 @@ def session_summary(window: Window) -> Summary:
     totals = window.sessions().aggregate(
         plays=Count("pk"),
         ended=Count("pk", filter=ended),
-        finished=Count("pk", filter=ended & Q(completion_percent__gte=FINISHED_PERCENT)),
+        finished=Count("pk", filter=ended & Q(completion_percent__gte=rules.finished_percent())),
         with_errors=Count("pk", filter=~Q(player_errors=[])),
         average_completion=Avg("completion_percent", filter=ended),
     )

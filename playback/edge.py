@@ -29,7 +29,7 @@ from django.contrib.staticfiles import finders
 from django.http import JsonResponse
 
 from catalog.models import CaptionTrack, StreamSource
-from playback.live import EdgeSession
+from playback.live import SessionState
 from streaming_portal.infra.origin import local_file, origin_relative_path, safe_relative_path
 
 URL_CACHE_SECONDS = 300
@@ -77,7 +77,7 @@ def stream_folder(master_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
 
 
-def origin_url(session: EdgeSession, path: str) -> str | None:
+def origin_url(session: SessionState, path: str) -> str | None:
     """The origin URL that ``path`` names for this session, or None if it names nothing the
     session owns. Text only: no file is opened and nothing is fetched."""
     caption = CAPTION_PATH.fullmatch(path)
@@ -100,7 +100,7 @@ def origin_url(session: EdgeSession, path: str) -> str | None:
     return master if path == MASTER else stream_folder(master) + path
 
 
-def resolve(session: EdgeSession, path: str) -> Path | str | None:
+def resolve(session: SessionState, path: str) -> Path | str | None:
     """What a session path maps to: a local origin file, a remote origin URL, or None."""
     origin = origin_url(session, path)
     if origin is None:

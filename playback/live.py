@@ -1,4 +1,7 @@
-"""Live playback state in Redis: viewing sessions, the heartbeat buffer, stream tokens.
+"""Live playback state in Redis: the only module of the portal that speaks to it for playback.
+
+Everything else calls the typed functions below; the key layout and the Lua scripts
+(playback/live_scripts.py) are read here and nowhere else.
 
 Key layout (all under the ``pb:`` prefix, in the cache database):
 
@@ -25,17 +28,23 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from django_redis import get_redis_connection
 
+from playback import live_scripts
+
 PREFIX = "pb:"
 BUFFER = f"{PREFIX}buffer"
 CLAIMS = f"{PREFIX}claims"
+WRITTEN = f"{PREFIX}written:"
 SESSION_TTL = 24 * 3600
 RECENT_TTL = 7 * 24 * 3600
+FINISHED_SESSION_TTL = 3600
 MAX_ERRORS = 50
 
 
@@ -63,133 +72,190 @@ def entry_field(profile_id: int, video_id: UUID | str) -> str:
     return f"{profile_id}:{video_id}"
 
 
-# Returns a status word; the caller maps it to an HTTP error. Ordering: a heartbeat older
-# than (or as old as) the newest one seen for this profile and video changes nothing but the
-# session's liveness, so duplicates and out-of-order deliveries never move progress back.
-HEARTBEAT = """
-local vs = KEYS[1]
-local state = redis.call('HMGET', vs, 'profile', 'duration', 'ended', 'account', 'video',
-  'resume', 'moved', 'refusal')
-if not state[1] then return 'unknown_session' end
--- Ownership first: another profile's session is unknown, open or ended, so it cannot be probed.
-if state[1] ~= ARGV[1] then return 'foreign_session' end
-if state[3] == '1' then return state[8] or 'session_ended' end
-local position = tonumber(ARGV[2])
-if position > tonumber(state[2]) + 5 then return 'position_out_of_range' end
-local now = ARGV[4]
--- The player's clock orders its own reports, but never past ours: a report dated in the
--- future would otherwise make every later one look stale.
-local at = math.min(tonumber(ARGV[3]), tonumber(now))
-redis.call('HSET', vs, 'last_seen', now)
-redis.call('EXPIRE', vs, ARGV[8])
-redis.call('ZADD', KEYS[4] .. state[4], now, ARGV[6])
-for i = 10, #ARGV do
-  redis.call('RPUSH', vs .. ':errors', ARGV[i])
-end
-if #ARGV >= 10 then
-  redis.call('LTRIM', vs .. ':errors', -50, -1)
-  redis.call('EXPIRE', vs .. ':errors', ARGV[8])
-end
--- Until the player has reached the point it resumed from, an earlier position is a start
--- that failed or has not seeked yet, not the viewer's choice: it never replaces the saved one.
-if state[7] ~= '1' then
-  if position + 2 < tonumber(state[6] or '0') then return 'held' end
-  redis.call('HSET', vs, 'moved', 1)
-end
-local field = ARGV[1] .. ':' .. state[5]
-local recent = KEYS[3]
-local previous = redis.call('HGET', recent, field)
-if previous then
-  local previous_at = tonumber(string.match(previous, '^(%d+)|'))
-  if previous_at and previous_at >= at then return 'stale' end
-end
-local value = string.format('%d', at) .. '|' .. ARGV[2] .. '|' .. ARGV[5] .. '|' .. ARGV[6]
-redis.call('HSET', vs, 'position', ARGV[2])
-redis.call('HSET', KEYS[2], field, value)
--- The write lag runs from the first buffered heartbeat too, not only from the last write.
-redis.call('SET', KEYS[5] .. field, now, 'NX', 'EX', ARGV[8])
-redis.call('HSET', recent, field, value)
-redis.call('EXPIRE', recent, ARGV[9])
-return 'ok'
-"""
-
-# Moves every due entry from the buffer into a new claim batch, atomically: a heartbeat
-# that arrives a moment later lands in the buffer and waits for the next flush. An entry is
-# due when it is final (pause, page hidden, end) or has not been written for max_lag.
-CLAIM = """
-if tonumber(ARGV[2]) == 0 then
-  -- Everything is due: hand the whole buffer over at once.
-  if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-  redis.call('RENAME', KEYS[1], KEYS[2])
-  redis.call('SADD', KEYS[3], KEYS[2])
-  return redis.call('HLEN', KEYS[2])
-end
-local entries = redis.call('HGETALL', KEYS[1])
-local claimed = 0
-local now = tonumber(ARGV[1])
-local lag = tonumber(ARGV[2])
-for i = 1, #entries, 2 do
-  local field, value = entries[i], entries[i + 1]
-  local final = string.match(value, '^%d+|[%d%.]+|(%d)|')
-  local written = redis.call('GET', ARGV[3] .. field)
-  if final == '1' or not written or now - tonumber(written) >= lag then
-    redis.call('HSET', KEYS[2], field, value)
-    redis.call('HDEL', KEYS[1], field)
-    claimed = claimed + 1
-  end
-end
-if claimed > 0 then redis.call('SADD', KEYS[3], KEYS[2]) end
-return claimed
-"""
+def claim_key(now_ms: int) -> str:
+    return f"{PREFIX}claim:{now_ms}:{uuid.uuid4().hex}"
 
 
-# Admits a new stream for an account if its plan allows one more, in one atomic step: idle
-# streams are dropped, the open ones counted, and the new one registered, so simultaneous
-# starts on many devices can never pass the limit together.
-ADMIT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
-return 1
-"""
+def claimed_at_ms(batch_key: str) -> int:
+    return int(batch_key.split(":")[2])
 
 
-# After a batch is committed: stamp its entries as written (so the lag counts from now) and
-# drop the batch, in one round trip.
-RELEASE = """
-for i = 4, #ARGV do
-  redis.call('SET', ARGV[1] .. ARGV[i], ARGV[2], 'EX', ARGV[3])
-end
-redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[2], KEYS[1])
-return #ARGV - 3
-"""
+class _Scripts:
+    """The registered scripts (EVALSHA after the first call), by name."""
+
+    registered: dict[str, Any] = {}
+
+    @classmethod
+    def get(cls, name: str) -> Any:
+        if name not in cls.registered:
+            cls.registered[name] = redis().register_script(getattr(live_scripts, name))
+        return cls.registered[name]
+
+    @classmethod
+    def forget(cls) -> None:
+        """Drop the registrations (a test that points live.redis elsewhere)."""
+        cls.registered.clear()
+
+
+# --- Sessions ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class EdgeSession:
-    """What the edge needs of a session on every request: one HMGET."""
+class SessionState:
+    """A running (or recently ended) session, as Redis holds it."""
 
-    stream_id: str
-    video_id: str
     profile_id: int
+    account_id: int
+    video_id: str
+    stream_id: str
+    duration: int
+    position: float
+    last_seen_ms: int
     ended: bool
     refusal: str | None
 
 
-def edge_session(session_id: UUID | str) -> EdgeSession | None:
-    stream, video, profile, ended, refusal = redis().hmget(
-        session_key(session_id), "stream", "video", "profile", "ended", "refusal"
-    )
-    if stream is None or video is None or profile is None:
+_STATE_FIELDS = (
+    "profile",
+    "account",
+    "video",
+    "stream",
+    "duration",
+    "position",
+    "last_seen",
+    "ended",
+    "refusal",
+)
+
+
+def _state(values: list[bytes | None]) -> SessionState | None:
+    profile, account, video, stream, duration, position, last_seen, ended, refusal = values
+    if profile is None or account is None or video is None or stream is None:
         return None
-    return EdgeSession(
-        stream_id=stream.decode(),
-        video_id=video.decode(),
+    return SessionState(
         profile_id=int(profile),
+        account_id=int(account),
+        video_id=video.decode(),
+        stream_id=stream.decode(),
+        duration=int(duration or 0),
+        position=float(position or 0),
+        last_seen_ms=int(last_seen or 0),
         ended=ended == b"1",
         refusal=refusal.decode() if refusal else None,
     )
+
+
+def session_state(session_id: UUID | str) -> SessionState | None:
+    """One HMGET: what the edge, renewals and ends need of a session."""
+    return _state(redis().hmget(session_key(session_id), *_STATE_FIELDS))
+
+
+def session_states(session_ids: Iterable[UUID | str]) -> list[SessionState | None]:
+    """The states of many sessions in one round trip."""
+    with redis().pipeline(transaction=False) as pipe:
+        for session_id in session_ids:
+            pipe.hmget(session_key(session_id), *_STATE_FIELDS)
+        return [_state(values) for values in pipe.execute()]
+
+
+def stream_admit(
+    *, account_id: int, session_id: UUID, limit: int, now_ms: int, idle_ms: int
+) -> bool:
+    """Take one of the plan's screens atomically (idle ones are dropped first)."""
+    return bool(
+        _Scripts.get("ADMIT")(
+            keys=[streams_key(account_id)],
+            args=[now_ms - idle_ms, limit, now_ms, str(session_id)],
+        )
+    )
+
+
+def stream_release(*, account_id: int, session_id: UUID | str) -> None:
+    redis().zrem(streams_key(account_id), str(session_id))
+
+
+def session_open(
+    *,
+    session_id: UUID,
+    profile_id: int,
+    account_id: int,
+    video_id: UUID,
+    stream_id: UUID,
+    duration: int,
+    resume: int,
+    now_ms: int,
+) -> None:
+    key = session_key(session_id)
+    with redis().pipeline() as pipe:
+        pipe.hset(
+            key,
+            mapping={
+                "profile": profile_id,
+                "account": account_id,
+                "video": str(video_id),
+                "stream": str(stream_id),
+                "duration": duration,
+                "started": now_ms,
+                "last_seen": now_ms,
+                "position": resume,
+                "resume": resume,
+                "moved": 0 if resume else 1,
+                "ended": 0,
+            },
+        )
+        pipe.expire(key, SESSION_TTL)
+        pipe.execute()
+
+
+def session_mark_ended(*, session_id: UUID | str, account_id: int, refusal: str = "") -> None:
+    """Heartbeats, renewals and the edge refuse the session from now; its screen is free."""
+    key = session_key(session_id)
+    with redis().pipeline() as pipe:
+        pipe.hset(key, mapping={"ended": 1, **({"refusal": refusal} if refusal else {})})
+        pipe.zrem(streams_key(account_id), str(session_id))
+        pipe.delete(token_key(session_id))
+        pipe.execute()
+
+
+def session_errors(session_ids: list[UUID | str]) -> list[list[str]]:
+    """Each session's player error codes, in one round trip."""
+    with redis().pipeline(transaction=False) as pipe:
+        for session_id in session_ids:
+            pipe.lrange(f"{session_key(session_id)}:errors", 0, -1)
+        return [[code.decode() for code in codes] for codes in pipe.execute()]
+
+
+def sessions_closed(sessions: list[tuple[UUID | str, int | None]]) -> None:
+    """After their rows are written: ended, kept an hour for late requests, screens freed.
+    ``sessions`` is (session id, account id or None)."""
+    with redis().pipeline() as pipe:
+        for session_id, account_id in sessions:
+            key = session_key(session_id)
+            pipe.hset(key, "ended", 1)
+            pipe.expire(key, FINISHED_SESSION_TTL)
+            pipe.delete(f"{key}:errors")
+            if account_id is not None:
+                pipe.zrem(streams_key(account_id), str(session_id))
+        pipe.execute()
+
+
+# --- Stream tokens ----------------------------------------------------------------------------
+
+
+def token_current(session_id: UUID | str) -> tuple[str | None, int]:
+    """The session's current token and its remaining life in ms (-2 when there is none)."""
+    with redis().pipeline() as pipe:
+        pipe.get(token_key(session_id))
+        pipe.pttl(token_key(session_id))
+        value, remaining_ms = pipe.execute()
+    return (value.decode() if value else None), int(remaining_ms)
+
+
+def token_store(session_id: UUID | str, value: str, *, ttl_seconds: int) -> None:
+    redis().set(token_key(session_id), value, ex=ttl_seconds)
+
+
+# --- The heartbeat buffer --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -200,6 +266,10 @@ class BufferedPosition:
     position: float
     final: bool
     session_id: str
+
+    @property
+    def field(self) -> str:
+        return entry_field(self.profile_id, self.video_id)
 
     @classmethod
     def parse(cls, field: bytes | str, value: bytes | str) -> BufferedPosition:
@@ -217,35 +287,143 @@ class BufferedPosition:
         )
 
 
-class Scripts:
-    """The registered Lua scripts (EVALSHA after the first call)."""
+def heartbeat_buffer(
+    *,
+    session_id: UUID,
+    profile_id: int,
+    position: float,
+    at_ms: int,
+    now_ms: int,
+    final: bool,
+    errors: tuple[str, ...],
+) -> str:
+    """Record one heartbeat; the status word of live_scripts.HEARTBEAT."""
+    result = _Scripts.get("HEARTBEAT")(
+        keys=[
+            session_key(session_id),
+            BUFFER,
+            recent_key(profile_id),
+            f"{PREFIX}streams:",
+            WRITTEN,
+        ],
+        args=[
+            profile_id,
+            f"{position:.1f}",
+            at_ms,
+            now_ms,
+            1 if final else 0,
+            str(session_id),
+            "",  # unused slot, kept so the errors start at ARGV[10]
+            SESSION_TTL,
+            RECENT_TTL,
+            *errors,
+        ],
+    )
+    return result.decode() if isinstance(result, bytes) else str(result)
 
-    _heartbeat: Any = None
-    _claim: Any = None
-    _admit: Any = None
 
-    _release: Any = None
+@dataclass(frozen=True)
+class BufferedBeat:
+    """One heartbeat of many sent together (load tools and simulations)."""
 
-    @classmethod
-    def release(cls) -> Any:
-        if cls._release is None:
-            cls._release = redis().register_script(RELEASE)
-        return cls._release
+    session_id: UUID
+    profile_id: int
+    position: float
+    at_ms: int
+    final: bool
 
-    @classmethod
-    def admit(cls) -> Any:
-        if cls._admit is None:
-            cls._admit = redis().register_script(ADMIT)
-        return cls._admit
 
-    @classmethod
-    def heartbeat(cls) -> Any:
-        if cls._heartbeat is None:
-            cls._heartbeat = redis().register_script(HEARTBEAT)
-        return cls._heartbeat
+def heartbeat_buffer_many(beats: list[BufferedBeat], *, now_ms: int) -> list[str]:
+    """The HEARTBEAT script for many heartbeats in one pipelined round trip."""
+    script = _Scripts.get("HEARTBEAT")
+    with redis().pipeline(transaction=False) as pipe:
+        for beat in beats:
+            script(
+                keys=[
+                    session_key(beat.session_id),
+                    BUFFER,
+                    recent_key(beat.profile_id),
+                    f"{PREFIX}streams:",
+                    WRITTEN,
+                ],
+                args=[
+                    beat.profile_id,
+                    f"{beat.position:.1f}",
+                    beat.at_ms,
+                    now_ms,
+                    1 if beat.final else 0,
+                    str(beat.session_id),
+                    "",
+                    SESSION_TTL,
+                    RECENT_TTL,
+                ],
+                client=pipe,
+            )
+        return [r.decode() if isinstance(r, bytes) else str(r) for r in pipe.execute()]
 
-    @classmethod
-    def claim(cls) -> Any:
-        if cls._claim is None:
-            cls._claim = redis().register_script(CLAIM)
-        return cls._claim
+
+def claim_due(*, now_ms: int, lag_ms: int) -> tuple[str, int]:
+    """Move every due entry (final, or unwritten for ``lag_ms``; all when 0) into a new batch."""
+    batch = claim_key(now_ms)
+    claimed = _Scripts.get("CLAIM")(keys=[BUFFER, batch, CLAIMS], args=[now_ms, lag_ms, WRITTEN])
+    return batch, int(claimed)
+
+
+def claim_entries(*, fields: list[str], now_ms: int) -> tuple[str, int]:
+    """Move just these entries into a new batch (a finished session's, idle sessions')."""
+    batch = claim_key(now_ms)
+    if not fields:
+        return batch, 0
+    claimed = _Scripts.get("CLAIM_FIELDS")(keys=[BUFFER, batch, CLAIMS], args=fields)
+    return batch, int(claimed)
+
+
+def claimed_batches() -> list[str]:
+    return sorted(member.decode() for member in redis().smembers(CLAIMS))
+
+
+def batch_entries(batch_key: str) -> list[BufferedPosition]:
+    return [BufferedPosition.parse(f, v) for f, v in redis().hgetall(batch_key).items()]
+
+
+def batch_release(*, batch_key: str, written: Iterable[str], now_ms: int, stamp_ttl: int) -> None:
+    """Drop a committed batch; stamp only the entries the write changed as written."""
+    _Scripts.get("RELEASE")(keys=[batch_key, CLAIMS], args=[WRITTEN, now_ms, stamp_ttl, *written])
+
+
+def buffered_for_profile(profile_id: int) -> dict[UUID, BufferedPosition]:
+    """The profile's positions not flushed yet (or flushed recently), by video."""
+    raw = redis().hgetall(recent_key(profile_id))
+    entries = [BufferedPosition.parse(field, value) for field, value in raw.items()]
+    return {entry.video_id: entry for entry in entries}
+
+
+def recent_position(profile_id: int, video_id: UUID) -> BufferedPosition | None:
+    field = entry_field(profile_id, video_id)
+    value = redis().hget(recent_key(profile_id), field)
+    return BufferedPosition.parse(field, value) if value else None
+
+
+def position_forget(profile_id: int, video_id: UUID) -> None:
+    field = entry_field(profile_id, video_id)
+    with redis().pipeline() as pipe:
+        pipe.hdel(BUFFER, field)
+        pipe.hdel(recent_key(profile_id), field)
+        pipe.execute()
+
+
+@dataclass(frozen=True)
+class Backlog:
+    buffered: int
+    claimed_batches: int
+    claimed: int
+    oldest_ms: int | None
+
+
+def heartbeat_backlog(client: Any) -> Backlog:
+    """How much waits for the flush, and since when (server time). ``client`` is a Redis
+    client of the caller's (/readyz uses one with short timeouts)."""
+    buffered, batches, claimed, oldest = client.register_script(live_scripts.BACKLOG)(
+        keys=[BUFFER, CLAIMS], args=[WRITTEN]
+    )
+    return Backlog(int(buffered), int(batches), int(claimed), None if oldest < 0 else int(oldest))

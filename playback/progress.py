@@ -1,4 +1,5 @@
-"""Reading watch progress for the viewer pages (writing it is the heartbeat flush's job)."""
+"""Watch progress for the viewer pages: Continue watching, per-title progress, forgetting a
+title. (Writing it is the heartbeat flush's job: playback/flush.py.)"""
 
 from __future__ import annotations
 
@@ -10,15 +11,13 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, Q
-from django.urls import reverse
 
 from accounts.models import Profile
 from catalog.browse import CATALOG_VERSION_KEY
 from catalog.models import Video
 from catalog.querysets import playable_by
+from playback import live, rules
 from playback.models import WatchProgress
-from playback.services import buffered_positions
 from streaming_portal.infra.origin import browser_url
 
 ROW_SIZE = 20
@@ -48,13 +47,6 @@ class ProgressEntry:
     @property
     def poster(self) -> str:
         return browser_url(self.poster_url) if self.poster_url else ""
-
-
-def counts_for_continue_watching() -> Q:
-    """The rule: 30 s or 5 % of the running time, whichever comes first (settings)."""
-    return Q(progress_seconds__gte=settings.CONTINUE_WATCHING_MIN_SECONDS) | Q(
-        progress_seconds__gte=F("video__duration_seconds") * settings.CONTINUE_WATCHING_MIN_FRACTION
-    )
 
 
 @dataclass(frozen=True)
@@ -95,8 +87,7 @@ def _stored_progress(profile: Profile) -> list[StoredProgress]:
     if cached is not None:
         return cached
     rows = (
-        WatchProgress.objects.filter(profile=profile, is_finished=False)
-        .filter(counts_for_continue_watching())
+        WatchProgress.objects.filter(rules.continue_watching_filter(), profile=profile)
         .filter(playable_by(profile, prefix="video__"))
         .select_related("video__movie", "video__episode__season__series")
         .order_by("-last_watched_timestamp")[:ROW_SIZE]
@@ -126,7 +117,7 @@ def continue_watching(profile: Profile) -> list[ProgressEntry]:
     watched a moment ago shows at once; one more query only when the buffer holds titles
     the stored rows do not.
     """
-    buffered = buffered_positions(profile)
+    buffered = live.buffered_for_profile(profile.pk)
     latest: dict[UUID, tuple[float, float, Video]] = {
         entry.video_id: (entry.at, entry.position, entry.video)
         for entry in _stored_progress(profile)
@@ -146,7 +137,7 @@ def continue_watching(profile: Profile) -> list[ProgressEntry]:
     shown = [
         (at, _entry(video, int(position)))
         for at, position, video in latest.values()
-        if _counts(position, video.duration_seconds)
+        if rules.counts_for_continue_watching(position, video.duration_seconds)
     ]
     shown.sort(key=lambda pair: pair[0], reverse=True)
     return [entry for _, entry in shown[:ROW_SIZE]]
@@ -157,33 +148,14 @@ def _title_of(video: Video) -> Any:
     return movie if movie is not None else video.episode.season.series
 
 
-def _counts(position: float, duration: int) -> bool:
-    if position >= duration * settings.FINISHED_FRACTION:
-        return False
-    return bool(
-        position >= settings.CONTINUE_WATCHING_MIN_SECONDS
-        or position >= duration * settings.CONTINUE_WATCHING_MIN_FRACTION
-    )
-
-
 def _entry(video: Video, progress_seconds: int) -> ProgressEntry:
-    movie = getattr(video, "movie", None)
-    if movie is not None:
-        title, subtitle, poster = movie.title, "", movie.poster_url
-        url = reverse("catalog:movie", kwargs={"slug": movie.slug})
-    else:
-        episode = video.episode
-        series = episode.season.series
-        title = series.title
-        subtitle = f"S{episode.season.number}:E{episode.number} {episode.title}"
-        poster = series.poster_url
-        url = reverse("catalog:series", kwargs={"slug": series.slug})
+    label = rules.title_label(video)
     return ProgressEntry(
         video_id=video.pk,
-        title=title,
-        subtitle=subtitle,
-        poster_url=poster,
-        title_url=url,
+        title=label.title,
+        subtitle=label.subtitle,
+        poster_url=label.poster_url,
+        title_url=label.title_url,
         progress_seconds=progress_seconds,
         duration_seconds=video.duration_seconds,
     )
@@ -195,3 +167,11 @@ def progress_by_video(profile: Profile, video_ids: list[UUID]) -> dict[UUID, Wat
         row.video_id: row
         for row in WatchProgress.objects.filter(profile=profile, video_id__in=video_ids)
     }
+
+
+def progress_forget(*, profile: Profile, video_id: UUID) -> int:
+    """Drop this profile's progress for one video (the row leaves Continue watching)."""
+    live.position_forget(profile.pk, video_id)
+    deleted, _ = WatchProgress.objects.filter(profile=profile, video_id=video_id).delete()
+    progress_changed([profile.pk])
+    return int(deleted)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from celery import shared_task
 
-from playback import services
+from playback import finish, flush
 
 
 @shared_task(
@@ -21,7 +21,7 @@ from playback import services
 )
 def flush_watch_progress(everything: bool = False) -> dict[str, Any]:
     """Claimed batches survive a crash and are written again; the upsert keeps the newest."""
-    report = services.progress_flush(everything=everything)
+    report = flush.progress_flush(everything=everything)
     return {"claimed": report.claimed, "written": report.written, "batches": report.batches}
 
 
@@ -36,7 +36,7 @@ def flush_watch_progress(everything: bool = False) -> dict[str, Any]:
 )
 def finish_viewing_session(session_id: str, reason: str) -> str | None:
     """Idempotent: a session already written is left as it is."""
-    session = services.session_finish(session_id=UUID(session_id), reason=reason)
+    session = finish.session_finish(session_id=UUID(session_id), reason=reason)
     return None if session is None else str(session.pk)
 
 
@@ -47,4 +47,4 @@ def finish_viewing_session(session_id: str, reason: str) -> str | None:
     time_limit=120,
 )
 def close_idle_sessions() -> int:
-    return services.sessions_close_idle()
+    return finish.sessions_close_idle()

@@ -31,11 +31,17 @@ import hashlib
 import hmac
 import re
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from playback import entitlement, finish, live, ownership
+from playback.errors import PlaybackRefused
+from playback.models import SignedStreamToken
 
 FIELDS = ("kid", "exp", "acl", "ctx", "tid")
 MAX_LENGTH = 256
@@ -173,3 +179,62 @@ def verify(value: str, *, path: str, ctx: str, now: float | None = None) -> Stre
 def token_hash(value: str) -> str:
     """What the audit row keeps instead of the token."""
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+# --- Issuing and renewing (the workflow) -------------------------------------------------------
+
+
+def default_edge_origin() -> str:
+    """The edge's origin when no request says it (commands, workers): STREAM_EDGE_URL, else
+    the first of ALLOWED_HOSTS over HTTPS."""
+    if settings.STREAM_EDGE_URL:
+        return str(settings.STREAM_EDGE_URL)
+    hosts = [host for host in settings.ALLOWED_HOSTS if host and "*" not in host]
+    return f"https://{hosts[0].lstrip('.') if hosts else 'localhost'}"
+
+
+def token_issue(
+    *, session_id: UUID, profile_id: int, edge_origin: str = "", checked: bool = False
+) -> tuple[str, int]:
+    """The session's stream token and its expiry (Unix time).
+
+    Every call re-checks entitlement (two queries; ``checked`` skips it when the caller has
+    just done so): a viewer no longer entitled is refused and the session revoked at once.
+    Within the first half of a token's life the same token is returned; after that a fresh
+    one is minted (and audited), so a live session always holds a token with minutes left.
+    """
+    state = ownership.owned_session(session_id=session_id, profile_id=profile_id)
+    if state.ended:
+        code = state.refusal or "session_ended"
+        message = entitlement.MESSAGES.get(code, "This viewing session has ended.")
+        raise PlaybackRefused(code, message, status=409 if code == "session_ended" else 403)
+    refusal = (
+        None
+        if checked
+        else entitlement.still_entitled(profile_id=profile_id, video_id=state.video_id)
+    )
+    if refusal is not None:
+        finish.session_revoke(session_id=session_id, profile_id=profile_id, code=refusal.code)
+        refusal.status = 403
+        raise refusal
+    ttl = settings.STREAM_TOKEN_TTL_SECONDS
+    current, remaining_ms = live.token_current(session_id)
+    if current is not None and remaining_ms > ttl * 500:
+        return current, parse(current)[0].exp
+    now = time.time()
+    ctx = viewer_context(profile_id=profile_id, session_id=session_id)
+    token, value = mint(session_id=session_id, ctx=ctx, token_id=uuid.uuid4(), now=now)
+    live.token_store(session_id, value, ttl_seconds=ttl)
+    SignedStreamToken.objects.create(
+        token_id=token.tid,
+        video_id=state.video_id,
+        session_id=session_id,
+        profile_id=profile_id,
+        viewer_context=ctx,
+        signed_url=(edge_origin or default_edge_origin()).rstrip("/") + token.acl,
+        key_id=token.kid,
+        token_sha256=token_hash(value),
+        issued_at=datetime.fromtimestamp(now, tz=UTC),
+        expires_at=datetime.fromtimestamp(token.exp, tz=UTC),
+    )
+    return value, token.exp

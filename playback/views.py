@@ -16,7 +16,17 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import current_profile, profile_required
 from accounts.http import ViewerRequest
 from catalog.models import Video
-from playback import edge, entitlement, live, services, tokens
+from playback import (
+    edge,
+    entitlement,
+    finish,
+    heartbeats,
+    live,
+    progress,
+    rules,
+    sessions,
+    tokens,
+)
 from streaming_portal.infra.api import (
     BadInput,
     api_error,
@@ -125,22 +135,15 @@ def watch(request: ViewerRequest, video_id: UUID) -> HttpResponse:
         ),
         pk=video_id,
     )
-    movie = getattr(video, "movie", None)
-    if movie is not None:
-        title, subtitle, back = movie.title, "", movie
-    else:
-        episode = video.episode
-        title = episode.season.series.title
-        subtitle = f"S{episode.season.number}:E{episode.number} · {episode.title}"
-        back = episode.season.series
+    label = rules.title_label(video)
     return render(
         request,
         "playback/watch.html",
         {
             "video": video,
-            "title": title,
-            "subtitle": subtitle,
-            "back_url": back.get_absolute_url(),
+            "title": label.title,
+            "subtitle": label.subtitle,
+            "back_url": label.title_url,
             "hls_js": edge.hls_js_available(),
             "from_start": request.GET.get("from") == "start",
             "heartbeat_seconds": settings.HEARTBEAT_INTERVAL_SECONDS,
@@ -152,7 +155,7 @@ def watch(request: ViewerRequest, video_id: UUID) -> HttpResponse:
 @profile_required
 def forget(request: ViewerRequest, video_id: UUID) -> HttpResponse:
     """Remove a title from this profile's Continue watching row."""
-    services.progress_forget(profile=request.profile, video_id=video_id)
+    progress.progress_forget(profile=request.profile, video_id=video_id)
     return redirect("catalog:home")
 
 
@@ -170,11 +173,11 @@ def start(request: HttpRequest, video_id: UUID) -> HttpResponse:
     try:
         video = entitlement.entitled_video(profile=profile, video_id=video_id)
         data = _body(request, START_FIELDS)
-        device = services.parse_device_type(
+        device = sessions.parse_device_type(
             data.get("device_type"),
-            default=services.device_from_user_agent(request.headers.get("User-Agent", "")),
+            default=sessions.device_from_user_agent(request.headers.get("User-Agent", "")),
         )
-        started = services.session_start(
+        started = sessions.session_start(
             profile=profile,
             video=video,
             device_type=device,
@@ -215,8 +218,8 @@ def heartbeat(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if profile_id is None:
         return api_error("not_signed_in", "Sign in to watch.", status=403)
     try:
-        beat = services.parse_heartbeat(_body(request, HEARTBEAT_FIELDS))
-        status = services.heartbeat_record(
+        beat = heartbeats.parse_heartbeat(_body(request, HEARTBEAT_FIELDS))
+        status = heartbeats.heartbeat_record(
             session_id=session_id, profile_id=profile_id, heartbeat=beat
         )
     except BadInput as error:
@@ -231,7 +234,7 @@ def token(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if profile_id is None:
         return api_error("not_signed_in", "Sign in to watch.", status=403)
     try:
-        value, expires = services.token_issue(
+        value, expires = tokens.token_issue(
             session_id=session_id, profile_id=profile_id, edge_origin=_edge_origin(request)
         )
     except BadInput as error:
@@ -246,15 +249,17 @@ def end(request: HttpRequest, session_id: UUID) -> HttpResponse:
         return api_error("not_signed_in", "Sign in to watch.", status=403)
     try:
         data = _body(request, END_FIELDS)
-        reason = services.parse_end_reason(data.pop("reason", None))
+        reason = finish.parse_end_reason(data.pop("reason", None))
         if "position_seconds" in data:
             # The last position rides with the end itself (one beacon as the page goes away),
             # so it can never arrive after the session closed.
-            last = services.parse_heartbeat(
+            last = heartbeats.parse_heartbeat(
                 {**data, "event": "ended" if reason == "ENDED" else "hidden"}
             )
-            services.heartbeat_record(session_id=session_id, profile_id=profile_id, heartbeat=last)
-        services.session_end(session_id=session_id, profile_id=profile_id, reason=reason)
+            heartbeats.heartbeat_record(
+                session_id=session_id, profile_id=profile_id, heartbeat=last
+            )
+        finish.session_end(session_id=session_id, profile_id=profile_id, reason=reason)
     except BadInput as error:
         return refused(error)
     return JsonResponse({"status": "ended"})
@@ -283,7 +288,7 @@ def edge_file(  # noqa: PLR0911 - one refusal per check, in the order the docstr
         tokens.verify(value, path=request.path, ctx=ctx)
     except tokens.TokenRejected as rejection:
         return edge.forbidden(rejection.code, rejection.message)
-    session = live.edge_session(session_id)
+    session = live.session_state(session_id)
     if session is None or session.profile_id != profile_id:
         return edge.not_found()
     if session.ended:

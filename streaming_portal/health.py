@@ -125,7 +125,7 @@ def _redis_client(url: str, timeout: float) -> redis.Redis:
 
 
 def _cache_redis() -> redis.Redis:
-    """The Redis of the cache, the sessions and the heartbeat buffer (live.redis())."""
+    """The Redis of the cache, the sessions and the heartbeat buffer (playback/live.py)."""
     location: Any = settings.CACHES["default"]["LOCATION"]
     url = location if isinstance(location, str) else location[0]
     return _redis_client(url, _timeout())
@@ -136,35 +136,13 @@ def redis_ping() -> CheckResult:
     return CheckResult(CheckStatus.OK)
 
 
-# The oldest unflushed position, in server time: an entry's ``pb:written:`` stamp (its last
-# write to PostgreSQL, or its first heartbeat since), else its ``at_ms``. The player's clock
-# (at_ms) may be minutes off, so it is only the fallback. Claimed batches count too: a batch
-# whose worker died waits there for the next flush.
-HEARTBEAT_BACKLOG = """
-local oldest = false
-local function scan(key)
-  local entries = redis.call('HGETALL', key)
-  for i = 1, #entries, 2 do
-    local since = redis.call('GET', ARGV[1] .. entries[i])
-    since = tonumber(since or string.match(entries[i + 1], '^(%d+)|'))
-    if since and (not oldest or since < oldest) then oldest = since end
-  end
-  return #entries / 2
-end
-local buffered = scan(KEYS[1])
-local batches = redis.call('SMEMBERS', KEYS[2])
-local claimed = 0
-for _, batch in ipairs(batches) do claimed = claimed + scan(batch) end
-return {buffered, #batches, claimed, oldest or -1}
-"""
-
-
 def heartbeat_backlog() -> CheckResult:
     client = _cache_redis()
-    buffered, batches, claimed, oldest_ms = client.register_script(HEARTBEAT_BACKLOG)(
-        keys=[live.BUFFER, live.CLAIMS], args=[f"{live.PREFIX}written:"]
+    backlog = live.heartbeat_backlog(client)
+    buffered, batches, claimed = backlog.buffered, backlog.claimed_batches, backlog.claimed
+    age = (
+        max(0.0, time.time() - backlog.oldest_ms / 1000) if backlog.oldest_ms is not None else None
     )
-    age = max(0.0, time.time() - oldest_ms / 1000) if oldest_ms >= 0 else None
     threshold = settings.READYZ_HEARTBEAT_MAX_AGE_SECONDS
     return CheckResult(
         CheckStatus.DEGRADED if age is not None and age > threshold else CheckStatus.OK,

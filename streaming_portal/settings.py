@@ -90,6 +90,10 @@ MIDDLEWARE = [
 # The benchmarks mount their baselines beside the real URLs (bench/urls.py).
 CSRF_FAILURE_VIEW = "streaming_portal.errors.csrf_failure"
 
+# Who tells the catalog's pages a viewer's progress (catalog/progress_source.py): the
+# playback app, named here so that catalog never imports it.
+VIEWER_PROGRESS = "playback.progress"
+
 # The player's API: the largest body it reads (streaming_portal/infra/api.py bounds the rest).
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16 * 1024)
 

@@ -24,7 +24,7 @@ from pytest_django import Settings
 from redis import Redis
 
 from catalog.models import Movie
-from playback import live, services
+from playback import finish, heartbeats, live
 from tests.factories import MovieFactory
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def test_it_answers_an_unexpected_failure_in_json_with_the_request_id(  # noqa: 
     debug: bool,
 ) -> None:
     settings.DEBUG = debug
-    monkeypatch.setattr(services, "heartbeat_record", broken)
+    monkeypatch.setattr(heartbeats, "heartbeat_record", broken)
 
     with caplog.at_level(logging.ERROR):
         response = post_raw(viewer, heartbeat(session_id), '{"position_seconds": 3}')
@@ -208,11 +208,11 @@ def test_it_answers_503_with_retry_after_when_redis_is_unreachable(
 ) -> None:
     closed = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
     monkeypatch.setattr(live, "redis", lambda: closed)
-    live.Scripts._heartbeat = None
+    live._Scripts.forget()
     try:
         response = post_raw(viewer, heartbeat(session_id), '{"position_seconds": 3}')
     finally:
-        live.Scripts._heartbeat = None
+        live._Scripts.forget()
 
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
@@ -292,7 +292,7 @@ def test_it_never_fails_on_any_body_sent_to_start(
 
     assert_no_server_error(response)
     if response.status_code == 201:
-        services.session_end(
+        finish.session_end(
             session_id=UUID(response.json()["session_id"]),
             profile_id=int(viewer.session["profile_id"]),
         )

@@ -37,7 +37,7 @@ from catalog import demo
 from catalog.importer import import_catalog
 from catalog.models import Movie
 from catalog.templatetags.portal import clock
-from playback import live, services
+from playback import flush, live
 from playback.models import WatchProgress
 from tests.browsers import BrowserLaunch, chromium_launch
 from tests.factories import UserFactory
@@ -218,7 +218,7 @@ def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
 
         # Heartbeats every second while it plays, buffered in Redis.
         viewing.wait_for(lambda: viewing.heartbeats.count("tick") >= 2, "two heartbeats")
-        buffered = services.buffered_positions(alex)[demo_movie.pk]
+        buffered = live.buffered_for_profile(alex.pk)[demo_movie.pk]
         assert 0 < buffered.position < 60
         assert not buffered.final
 
@@ -234,7 +234,7 @@ def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
         viewing.wait_for(lambda: "pause" in viewing.heartbeats, "the pause heartbeat")
         stopped_at = viewing.video("video.currentTime")
         assert STOP_AT < stopped_at < STOP_AT + 5
-        buffered = services.buffered_positions(alex)[demo_movie.pk]
+        buffered = live.buffered_for_profile(alex.pk)[demo_movie.pk]
         assert buffered.position == pytest.approx(stopped_at, abs=0.1)
         assert buffered.final
         viewing.snap("paused")
@@ -245,7 +245,7 @@ def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
         expect(page.get_by_label("Profile menu for Alex")).to_be_visible()
         state = live.session_key(session["session_id"])
         viewing.wait_for(lambda: live.redis().hget(state, "ended") == b"1", "the end beacon")
-        services.progress_flush(everything=True)
+        flush.progress_flush(everything=True)
         progress = WatchProgress.objects.get(profile=alex, video_id=demo_movie.pk)
         assert progress.progress_seconds == int(stopped_at)
         assert not progress.is_finished

@@ -117,7 +117,7 @@ def test_it_puts_the_request_id_on_every_line_of_a_request(
     assert GENERATED_ID.match(request_id)
     lines = log_lines()
     # (Other middleware may add lines, the rate limiter's for one: they carry the id too.)
-    assert {"playback.services", "django.request"} <= {line["logger"] for line in lines}
+    assert {"playback.heartbeats", "django.request"} <= {line["logger"] for line in lines}
     assert {line["request_id"] for line in lines} == {request_id}
 
 
@@ -183,7 +183,7 @@ def test_it_logs_player_errors_with_their_ids_and_still_runs_no_sql(
         response = heartbeat(viewer, session_id, headers={"X-Request-ID": "player-beat-000123"})
 
     assert response.status_code == 200
-    (line,) = logged_by("playback.services", log_lines())
+    (line,) = logged_by("playback.heartbeats", log_lines())
     assert line["level"] == "WARNING"
     assert line["message"] == "Player reported errors"
     assert line["request_id"] == "player-beat-000123"
@@ -209,7 +209,7 @@ def test_it_logs_nothing_for_a_heartbeat_without_errors(
     )
 
     assert response.status_code == 200
-    assert logged_by("playback.services", log_lines()) == []
+    assert logged_by("playback.heartbeats", log_lines()) == []
 
 
 @pytest.mark.django_db

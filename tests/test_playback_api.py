@@ -25,7 +25,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import Account, AccountStatus, Profile, SubscriptionPlan
 from catalog.models import CaptionTrack, MaturityRating, Movie, StreamSource, Visibility
-from playback import live, services
+from playback import flush, live, sessions
 from playback.errors import PlaybackRefused
 from playback.models import ViewingSession, WatchProgress
 from tests.cast import Household, demo_household_create, sign_in
@@ -328,7 +328,7 @@ def test_it_refuses_simultaneous_starts_beyond_the_stream_limit() -> None:
     def press_play(barrier: threading.Barrier, outcomes: list[str]) -> None:
         try:
             barrier.wait()
-            services.session_start(profile=profile, video=movie.video, device_type="DESKTOP")
+            sessions.session_start(profile=profile, video=movie.video, device_type="DESKTOP")
             outcomes.append("started")
         except PlaybackRefused as refusal:
             outcomes.append(refusal.code)
@@ -674,10 +674,10 @@ def test_it_never_moves_the_stored_row_back_for_a_late_heartbeat(
 ) -> None:
     sent = now_ms()
     assert beat(viewer, playing, position_seconds=900, at=sent).status_code == 200
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
 
     assert beat(viewer, playing, position_seconds=100, at=sent - 30_000).status_code == 200
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
 
     row = WatchProgress.objects.get(profile=household.adult, video=movie.video)
     assert row.progress_seconds == 900
@@ -794,10 +794,10 @@ def test_it_forgets_a_title_from_both_the_database_and_the_buffer(
     assert response.status_code == 302
     assert not WatchProgress.objects.filter(profile=household.adult).exists()
     assert buffered(household.adult, movie.pk) is None
-    assert services.buffered_positions(household.adult) == {}
+    assert live.buffered_for_profile(household.adult.pk) == {}
     assert continue_row(viewer) == []
     # Nothing left to flush back either.
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
     assert not WatchProgress.objects.filter(profile=household.adult).exists()
 
 

@@ -235,10 +235,14 @@ def test_it_derives_every_origin_url_from_the_sessions_stream(
     remote_movie: Movie, path: str
 ) -> None:
     stream = remote_movie.video.stream_sources.get()
-    session = live.EdgeSession(
-        stream_id=str(stream.pk),
-        video_id=str(remote_movie.pk),
+    session = live.SessionState(
         profile_id=1,
+        account_id=1,
+        video_id=str(remote_movie.pk),
+        stream_id=str(stream.pk),
+        duration=remote_movie.video.duration_seconds,
+        position=0,
+        last_seen_ms=0,
         ended=False,
         refusal=None,
     )

@@ -28,7 +28,7 @@ from pytest_django import Settings
 
 from accounts.models import AccountStatus
 from catalog.models import MaturityRating, Movie, Visibility
-from playback import live, services
+from playback import flush, live
 from playback.models import SignedStreamToken, WatchProgress
 from tests.cast import Household, sign_in
 from tests.factories import MovieFactory, StreamSourceFactory
@@ -230,7 +230,7 @@ def test_it_never_overwrites_a_resume_point_with_a_start_that_did_not_reach_it(
         reverse("playback:end", args=[session]),
         {"position_seconds": "0.4", "reason": "closed"},
     )
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
 
     saved_at_20_minutes.refresh_from_db()
     assert saved_at_20_minutes.progress_seconds == 1200
@@ -245,7 +245,7 @@ def test_it_saves_an_earlier_position_once_the_player_reached_the_resume_point(
 
     assert beat(viewer, session, position_seconds=1200.5, event="seek").json()["status"] == "ok"
     assert beat(viewer, session, position_seconds=600, event="seek").json()["status"] == "ok"
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
 
     saved_at_20_minutes.refresh_from_db()
     assert saved_at_20_minutes.progress_seconds == 600
@@ -258,7 +258,7 @@ def test_it_saves_from_zero_when_the_viewer_chose_to_start_over(
     session = response.json()["session_id"]
 
     assert beat(viewer, session, position_seconds=30, event="pause").json()["status"] == "ok"
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
 
     saved_at_20_minutes.refresh_from_db()
     assert saved_at_20_minutes.progress_seconds == 30

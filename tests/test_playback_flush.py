@@ -33,9 +33,10 @@ from accounts.models import Account, Profile, SubscriptionPlan
 from accounts.services import demo_household
 from bench.catalog_data import load_movies
 from catalog.models import Movie, Video
-from playback import live, services, tasks
+from playback import finish, flush, heartbeats, live, sessions, tasks
+from playback.flush import FlushReport
+from playback.heartbeats import Heartbeat
 from playback.models import EndReason, ViewingSession, WatchProgress
-from playback.services import FlushReport, Heartbeat
 from tests.factories import MovieFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -152,7 +153,7 @@ def test_it_writes_every_due_entry_in_one_upsert() -> None:
     buffer_put(entries)
 
     with CaptureQueriesContext(connection) as captured:
-        report = services.progress_flush()
+        report = flush.progress_flush()
 
     # One INSERT ... ON CONFLICT DO UPDATE for all 12 entries, and nothing else.
     statements = upserts(captured)
@@ -175,11 +176,11 @@ def test_it_leaves_a_playing_entry_in_the_buffer_until_the_lag_has_passed(
     (profile,), video = profiles(1), MovieFactory.create().video
     first = Entry(profile.pk, video.pk, now_ms() - 1000, 100)
     buffer_put([first])
-    assert services.progress_flush(everything=True).written == 1  # written now
+    assert flush.progress_flush(everything=True).written == 1  # written now
     later = Entry(profile.pk, video.pk, now_ms(), 110)
     buffer_put([later])
 
-    report = services.progress_flush()
+    report = flush.progress_flush()
 
     assert report.claimed == 0
     assert rows()[(profile.pk, video.pk)][1] == 100
@@ -194,7 +195,7 @@ def test_it_writes_a_playing_entry_once_the_lag_has_passed(settings: Settings) -
     buffer_put([entry])
     mark_written(entry, seconds_ago=120)
 
-    report = services.progress_flush()
+    report = flush.progress_flush()
 
     assert report.claimed == 1
     assert rows()[(profile.pk, video.pk)] == (at(entry.at_ms), 110, False)
@@ -202,7 +203,7 @@ def test_it_writes_a_playing_entry_once_the_lag_has_passed(settings: Settings) -
 
 def playing(profile: Profile, movie: Movie) -> UUID:
     profile = Profile.objects.select_related("account").get(pk=profile.pk)
-    return services.session_start(
+    return sessions.session_start(
         profile=profile, video=movie.video, device_type="DESKTOP"
     ).session.pk
 
@@ -210,7 +211,7 @@ def playing(profile: Profile, movie: Movie) -> UUID:
 def report_position(
     session_id: UUID, profile: Profile, position: float, *, event: str = "tick", at_ms: int
 ) -> str:
-    return services.heartbeat_record(
+    return heartbeats.heartbeat_record(
         session_id=session_id,
         profile_id=profile.pk,
         heartbeat=Heartbeat(position, event=event, at_ms=at_ms),
@@ -223,7 +224,7 @@ def test_it_waits_the_lag_from_the_first_buffered_heartbeat(settings: Settings) 
     (profile,), movie = profiles(1), MovieFactory.create()
     report_position(playing(profile, movie), profile, 100, at_ms=now_ms())
 
-    report = services.progress_flush()
+    report = flush.progress_flush()
 
     assert report.claimed == 0
     assert rows() == {}
@@ -236,10 +237,10 @@ def test_it_writes_a_final_heartbeat_at_once_within_the_lag(settings: Settings, 
     (profile,), movie = profiles(1), MovieFactory.create()
     session_id, sent = playing(profile, movie), now_ms()
     report_position(session_id, profile, 100, at_ms=sent)
-    services.progress_flush(everything=True)  # written just now: the lag starts again
+    flush.progress_flush(everything=True)  # written just now: the lag starts again
     report_position(session_id, profile, 130, event=event, at_ms=sent + 1)
 
-    report = services.progress_flush()
+    report = flush.progress_flush()
 
     assert report.claimed == 1
     assert rows()[(profile.pk, movie.pk)] == (at(sent + 1), 130, False)
@@ -255,10 +256,10 @@ def test_it_keeps_a_playing_heartbeat_within_the_lag_for_a_later_flush(
     (profile,), movie = profiles(1), MovieFactory.create()
     session_id, sent = playing(profile, movie), now_ms()
     report_position(session_id, profile, 100, at_ms=sent)
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
     report_position(session_id, profile, 130, event=event, at_ms=sent + 1)
 
-    report = services.progress_flush()
+    report = flush.progress_flush()
 
     assert report.claimed == 0
     assert rows()[(profile.pk, movie.pk)] == (at(sent), 100, False)
@@ -273,7 +274,7 @@ def test_it_writes_everything_when_asked_whatever_the_lag(settings: Settings) ->
     for entry in entries:
         mark_written(entry, seconds_ago=1)
 
-    report = services.progress_flush(everything=True)
+    report = flush.progress_flush(everything=True)
 
     assert (report.claimed, report.written) == (2, 2)
     assert {seconds for _, seconds, _ in rows().values()} == {200}
@@ -291,7 +292,7 @@ def test_it_never_overwrites_a_newer_stored_row() -> None:
     )
     buffer_put([Entry(profile.pk, video.pk, int(newer.timestamp() * 1000) - 60_000, 100)])
 
-    report = services.progress_flush(everything=True)
+    report = flush.progress_flush(everything=True)
 
     assert report.written == 0
     assert rows() == {(profile.pk, video.pk): (newer, 3000, False)}
@@ -310,7 +311,7 @@ def test_it_overwrites_an_older_stored_row() -> None:
     entry = Entry(profile.pk, video.pk, now_ms(), 100)
     buffer_put([entry])
 
-    assert services.progress_flush(everything=True).written == 1
+    assert flush.progress_flush(everything=True).written == 1
     assert rows() == {(profile.pk, video.pk): (at(entry.at_ms), 100, False)}
 
 
@@ -330,7 +331,7 @@ def test_it_marks_a_title_finished_from_the_finished_fraction(
     (profile,), video = profiles(1), MovieFactory.create().video
     buffer_put([Entry(profile.pk, video.pk, now_ms(), position)])
 
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
 
     assert rows()[(profile.pk, video.pk)][2] is finished
 
@@ -341,7 +342,7 @@ def test_it_follows_a_changed_finished_fraction(settings: Settings) -> None:
     (profile,), video = profiles(1), MovieFactory.create().video
     buffer_put([Entry(profile.pk, video.pk, now_ms(), DURATION * 0.5)])
 
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
 
     assert rows()[(profile.pk, video.pk)][2] is True
 
@@ -362,7 +363,7 @@ def test_it_skips_entries_of_a_deleted_profile_or_video() -> None:
     gone_profile.delete()
     gone_video.delete()
 
-    report = services.progress_flush(everything=True)
+    report = flush.progress_flush(everything=True)
 
     assert report == FlushReport(claimed=4, written=2, batches=1)
     assert rows() == {
@@ -380,12 +381,12 @@ def test_it_skips_entries_of_a_deleted_profile_or_video() -> None:
 def test_it_loses_no_heartbeat_while_flushes_run_alongside() -> None:
     accounts = households(4, plan=SubscriptionPlan.PREMIUM)  # 4 streams each
     titles = [MovieFactory.create().video for _ in range(4)]
-    sessions: list[tuple[UUID, int, UUID]] = []  # (session, profile, video)
+    started_sessions: list[tuple[UUID, int, UUID]] = []  # (session, profile, video)
     for account in accounts:
         adult = Profile.objects.select_related("account").get(account=account, name="Alex")
         for video in titles:
-            started = services.session_start(profile=adult, video=video, device_type="TV")
-            sessions.append((started.session.pk, adult.pk, video.pk))
+            started = sessions.session_start(profile=adult, video=video, device_type="TV")
+            started_sessions.append((started.session.pk, adult.pk, video.pk))
     newest: dict[tuple[int, UUID], tuple[int, float]] = {}
     base, beats, stop = now_ms(), 150, threading.Event()
     failures: list[BaseException] = []
@@ -396,7 +397,7 @@ def test_it_loses_no_heartbeat_while_flushes_run_alongside() -> None:
                 for session_id, profile_id, video_id in mine:
                     position, sent = 10.0 + step * 2, base + step
                     event = "pause" if step % 10 == 9 else "tick"
-                    services.heartbeat_record(
+                    heartbeats.heartbeat_record(
                         session_id=session_id,
                         profile_id=profile_id,
                         heartbeat=Heartbeat(position, event=event, at_ms=sent),
@@ -408,13 +409,13 @@ def test_it_loses_no_heartbeat_while_flushes_run_alongside() -> None:
     def flusher(everything: bool) -> None:
         try:
             while not stop.is_set():
-                services.progress_flush(everything=everything)
+                flush.progress_flush(everything=everything)
         except BaseException as error:
             failures.append(error)
         finally:
             connections.close_all()
 
-    players = [threading.Thread(target=player, args=(sessions[i::4],)) for i in range(4)]
+    players = [threading.Thread(target=player, args=(started_sessions[i::4],)) for i in range(4)]
     flushers = [threading.Thread(target=flusher, args=(i % 2 == 0,)) for i in range(3)]
     for thread in [*flushers, *players]:
         thread.start()
@@ -425,7 +426,7 @@ def test_it_loses_no_heartbeat_while_flushes_run_alongside() -> None:
         thread.join()
     flushed_while_playing = WatchProgress.objects.count()
 
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
 
     assert failures == []
     assert flushed_while_playing > 0  # the flushers did run alongside the players
@@ -438,12 +439,8 @@ def test_it_loses_no_heartbeat_while_flushes_run_alongside() -> None:
 
 def claim_like_a_worker(*, claimed_at_ms: int) -> str:
     """Run the CLAIM script as a flush does, then stop: the worker died before writing."""
-    batch = f"{live.PREFIX}claim:{claimed_at_ms}:{uuid.uuid4().hex}"
-    claimed = live.Scripts.claim()(
-        keys=[live.BUFFER, batch, live.CLAIMS],
-        args=[claimed_at_ms, 0, f"{live.PREFIX}written:"],
-    )
-    assert int(claimed) > 0
+    batch, claimed = live.claim_due(now_ms=claimed_at_ms, lag_ms=0)
+    assert claimed > 0
     return batch
 
 
@@ -461,7 +458,7 @@ def clean_run(entries: list[Entry]) -> Rows:
     """The rows after a flush of ``entries`` on the current table, when nothing goes wrong."""
     live.redis().flushdb()
     buffer_put(entries)
-    services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
     return rows()
 
 
@@ -469,11 +466,11 @@ def clean_run(entries: list[Entry]) -> Rows:
 def test_it_writes_a_batch_left_by_a_crashed_flush() -> None:
     entries = crash_input(profiles(3), [MovieFactory.create().video for _ in range(3)])
     buffer_put(entries)
-    orphan = claim_like_a_worker(claimed_at_ms=now_ms() - services.ORPHAN_AFTER_MS - 1000)
+    orphan = claim_like_a_worker(claimed_at_ms=now_ms() - flush.ORPHAN_AFTER_MS - 1000)
     assert live.redis().hlen(live.BUFFER) == 0
     assert rows() == {}
 
-    report = services.progress_flush()
+    report = flush.progress_flush()
 
     assert (report.claimed, report.batches) == (0, 1)
     assert claims_left() == set()
@@ -489,7 +486,7 @@ def test_it_leaves_a_batch_another_flush_is_still_writing() -> None:
     buffer_put(entries)
     in_hand = claim_like_a_worker(claimed_at_ms=now_ms())
 
-    report = services.progress_flush()
+    report = flush.progress_flush()
 
     assert report == FlushReport(claimed=0, written=0, batches=0)
     assert claims_left() == {in_hand.encode()}
@@ -542,8 +539,8 @@ def test_it_recovers_from_a_worker_killed_in_the_middle_of_a_flush(
         assert len(orphaned) == 1, "the kill landed after the flush had finished"
         assert WatchProgress.objects.count() == len(before)  # its upsert never committed
         # The batch is a moment old; the next beat would take it as orphaned after 30 s.
-        monkeypatch.setattr(services, "ORPHAN_AFTER_MS", 0)
-        services.progress_flush(everything=True)
+        monkeypatch.setattr(flush, "ORPHAN_AFTER_MS", 0)
+        flush.progress_flush(everything=True)
         recovered = rows()
         assert claims_left() == set()
         assert client.hlen(live.BUFFER) == 0
@@ -578,7 +575,7 @@ def test_it_flushes_ten_thousand_entries_in_one_batch() -> None:
     buffer_put(entries)
 
     with CaptureQueriesContext(connection) as captured:
-        report = services.progress_flush(everything=True)
+        report = flush.progress_flush(everything=True)
 
     assert report == FlushReport(claimed=10_000, written=10_000, batches=1)
     assert len(upserts(captured)) == 1
@@ -644,7 +641,7 @@ def test_it_closes_a_session_that_stopped_sending_heartbeats(settings: Settings)
     last_seen = now_ms() - 61_000
     live.redis().hset(live.session_key(idle_id), "last_seen", last_seen)
 
-    closed = services.sessions_close_idle()
+    closed = finish.sessions_close_idle()
 
     assert closed == 1
     idle = ViewingSession.objects.get(pk=idle_id)
@@ -673,12 +670,12 @@ def test_it_finishes_a_session_once_however_often_the_task_runs() -> None:
     (account,) = households(1)
     adult = account.profiles.get(name="Alex")
     session_id = open_session(adult, MovieFactory.create(), position=2850)
-    services.heartbeat_record(
+    heartbeats.heartbeat_record(
         session_id=session_id,
         profile_id=adult.pk,
         heartbeat=Heartbeat(2850.0, errors=("net_timeout",), at_ms=now_ms() + 1),
     )
-    services.session_end(session_id=session_id, profile_id=adult.pk, reason=EndReason.ENDED)
+    finish.session_end(session_id=session_id, profile_id=adult.pk, reason=EndReason.ENDED)
 
     assert tasks.finish_viewing_session(str(session_id), EndReason.ENDED) == str(session_id)
     first = ViewingSession.objects.values().get(pk=session_id)

@@ -23,7 +23,7 @@ from django.urls import reverse
 from pytest_django import Settings
 
 from catalog.models import Movie
-from playback import live, services, tokens
+from playback import live, tokens
 from playback.errors import PlaybackRefused
 from playback.models import SignedStreamToken
 from playback.views import TOKEN_COOKIE
@@ -550,7 +550,7 @@ def test_it_stops_a_copied_address_within_the_token_lifetime_of_the_end(
     assert json.loads(renewal.content)["error"]["code"] == "session_ended"
     assert TOKEN_COOKIE not in renewal.cookies
     with pytest.raises(PlaybackRefused):
-        services.token_issue(session_id=UUID(session_id), profile_id=household.adult.pk)
+        tokens.token_issue(session_id=UUID(session_id), profile_id=household.adult.pk)
     ctx = tokens.viewer_context(profile_id=household.adult.pk, session_id=UUID(session_id))
     with pytest.raises(tokens.TokenRejected) as refused:
         tokens.verify(

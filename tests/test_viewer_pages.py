@@ -26,8 +26,7 @@ from accounts.models import Profile
 from bench.catalog_data import load_movies
 from catalog import services
 from catalog.models import Episode, Movie, Series, Visibility
-from playback import live
-from playback import services as playback_services
+from playback import flush, heartbeats, live, sessions
 from playback.models import WatchProgress
 from tests.cast import Household
 from tests.factories import (
@@ -565,15 +564,15 @@ def test_it_shows_flushed_progress_at_once_although_continue_watching_is_cached(
     assert continue_watching(viewer.get(HOME).content.decode()) == [
         ContinueEntry("Cached Tide", 25)
     ]
-    session = playback_services.session_start(
+    session = sessions.session_start(
         profile=household.adult, video=movie.video, device_type="DESKTOP"
     )
-    playback_services.heartbeat_record(
+    heartbeats.heartbeat_record(
         session_id=session.session.pk,
         profile_id=household.adult.pk,
-        heartbeat=playback_services.Heartbeat(3000.0, event="pause"),
+        heartbeat=heartbeats.Heartbeat(3000.0, event="pause"),
     )
-    playback_services.progress_flush(everything=True)
+    flush.progress_flush(everything=True)
     # The buffer is emptied too, so only the freshly stored row can say 50 %.
     live.redis().delete(live.recent_key(household.adult.pk))
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from catalog.languages import language_name
 from catalog.models import Title
-from playback.models import WatchProgress
+from catalog.progress_source import StoredPosition
 
 register = template.Library()
 
@@ -45,7 +45,7 @@ def last_chance(title: Title) -> bool:
 
 
 @register.filter
-def percent_of(progress: WatchProgress | None, duration_seconds: int) -> int:
+def percent_of(progress: StoredPosition | None, duration_seconds: int) -> int:
     if progress is None or not duration_seconds:
         return 0
     return min(100, round(100 * progress.progress_seconds / duration_seconds))

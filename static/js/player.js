@@ -86,23 +86,60 @@
 
   function position() { return Math.max(0, Math.round((video.currentTime || 0) * 10) / 10); }
 
+  // The portal or the network is briefly away (a 503, a 5xx, no answer): say so, keep
+  // playing what is buffered, and try again soon with the newest position. The viewer's
+  // sign-in outlives the outage; nothing is lost but the reports while it lasts.
+  var reconnecting = false;
+  var retryTimer = null;
+
+  function setReconnecting(on) {
+    reconnecting = on;
+    var notice = document.getElementById("player-reconnecting");
+    if (notice) { notice.hidden = !on; }
+  }
+
+  function retryAfter(response) {
+    var seconds = response && parseInt(response.headers.get("Retry-After"), 10);
+    return (seconds > 0 && seconds < 60 ? seconds : 3) * 1000;
+  }
+
+  function whenAway(retry, response) {
+    setReconnecting(true);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(retry, retryAfter(response));
+  }
+
+  function answered(retry) {
+    return function (response) {
+      if (response.ok) { if (reconnecting) { setReconnecting(false); } return null; }
+      if (response.status === 429 || response.status >= 500) { whenAway(retry, response); return null; }
+      return stopIfRefused(response);
+    };
+  }
+
   function heartbeat(event) {
     if (!session || ended) { return; }
     var errors = pendingErrors.splice(0);
+    var again = function () { heartbeat(video.paused ? "pause" : "tick"); };
     post(url(root.dataset.heartbeatUrl, session.session_id),
       { position_seconds: position(), event: event, at: Date.now(), errors: errors })
-      .then(stopIfRefused)
-      .catch(function () { pendingErrors = pendingErrors.concat(errors); });
+      .then(function (response) {
+        if (!response.ok) { pendingErrors = pendingErrors.concat(errors); }
+        return answered(again)(response);
+      })
+      .catch(function () { pendingErrors = pendingErrors.concat(errors); whenAway(again); });
   }
 
   function renewToken() {
     if (!session || ended) { return; }
     post(url(root.dataset.tokenUrl, session.session_id))
-      .then(stopIfRefused)
-      .catch(function () { /* the network: the next renewal tries again */ });
+      .then(answered(renewToken))
+      .catch(function () { whenAway(renewToken); });
   }
 
   function stopTimers() {
+    clearTimeout(retryTimer);
+    setReconnecting(false);
     clearInterval(heartbeatTimer);
     clearInterval(tokenTimer);
   }

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from playback.services import progress_flush
+from playback.flush import progress_flush
 
 
 class Command(BaseCommand):

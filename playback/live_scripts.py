@@ -1,0 +1,151 @@
+"""The Lua scripts of the playback state in Redis, as text. Only playback/live.py runs them.
+
+Each script is one round trip and constant work per key it touches; ``live.py`` documents
+the key layout they share.
+"""
+
+# Returns a status word; the caller maps it to an HTTP error. Ordering: a heartbeat older
+# than (or as old as) the newest one seen for this profile and video changes nothing but the
+# session's liveness, so duplicates and out-of-order deliveries never move progress back.
+from __future__ import annotations
+
+HEARTBEAT = """
+local vs = KEYS[1]
+local state = redis.call('HMGET', vs, 'profile', 'duration', 'ended', 'account', 'video',
+  'resume', 'moved', 'refusal')
+if not state[1] then return 'unknown_session' end
+-- Ownership first: another profile's session is unknown, open or ended, so it cannot be probed.
+if state[1] ~= ARGV[1] then return 'foreign_session' end
+if state[3] == '1' then return state[8] or 'session_ended' end
+local position = tonumber(ARGV[2])
+if position > tonumber(state[2]) + 5 then return 'position_out_of_range' end
+local now = ARGV[4]
+-- The player's clock orders its own reports, but never past ours: a report dated in the
+-- future would otherwise make every later one look stale.
+local at = math.min(tonumber(ARGV[3]), tonumber(now))
+redis.call('HSET', vs, 'last_seen', now)
+redis.call('EXPIRE', vs, ARGV[8])
+redis.call('ZADD', KEYS[4] .. state[4], now, ARGV[6])
+for i = 10, #ARGV do
+  redis.call('RPUSH', vs .. ':errors', ARGV[i])
+end
+if #ARGV >= 10 then
+  redis.call('LTRIM', vs .. ':errors', -50, -1)
+  redis.call('EXPIRE', vs .. ':errors', ARGV[8])
+end
+-- Until the player has reached the point it resumed from, an earlier position is a start
+-- that failed or has not seeked yet, not the viewer's choice: it never replaces the saved one.
+if state[7] ~= '1' then
+  if position + 2 < tonumber(state[6] or '0') then return 'held' end
+  redis.call('HSET', vs, 'moved', 1)
+end
+local field = ARGV[1] .. ':' .. state[5]
+local recent = KEYS[3]
+local previous = redis.call('HGET', recent, field)
+if previous then
+  local previous_at = tonumber(string.match(previous, '^(%d+)|'))
+  if previous_at and previous_at >= at then return 'stale' end
+end
+local value = string.format('%d', at) .. '|' .. ARGV[2] .. '|' .. ARGV[5] .. '|' .. ARGV[6]
+redis.call('HSET', vs, 'position', ARGV[2])
+redis.call('HSET', KEYS[2], field, value)
+-- The write lag runs from the first buffered heartbeat too, not only from the last write.
+redis.call('SET', KEYS[5] .. field, now, 'NX', 'EX', ARGV[8])
+redis.call('HSET', recent, field, value)
+redis.call('EXPIRE', recent, ARGV[9])
+return 'ok'
+"""
+
+
+# Moves every due entry from the buffer into a new claim batch, atomically: a heartbeat
+# that arrives a moment later lands in the buffer and waits for the next flush. An entry is
+# due when it is final (pause, page hidden, end) or has not been written for max_lag.
+CLAIM = """
+if tonumber(ARGV[2]) == 0 then
+  -- Everything is due: hand the whole buffer over at once.
+  if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+  redis.call('RENAME', KEYS[1], KEYS[2])
+  redis.call('SADD', KEYS[3], KEYS[2])
+  return redis.call('HLEN', KEYS[2])
+end
+local entries = redis.call('HGETALL', KEYS[1])
+local claimed = 0
+local now = tonumber(ARGV[1])
+local lag = tonumber(ARGV[2])
+for i = 1, #entries, 2 do
+  local field, value = entries[i], entries[i + 1]
+  local final = string.match(value, '^%d+|[%d%.]+|(%d)|')
+  local written = redis.call('GET', ARGV[3] .. field)
+  if final == '1' or not written or now - tonumber(written) >= lag then
+    redis.call('HSET', KEYS[2], field, value)
+    redis.call('HDEL', KEYS[1], field)
+    claimed = claimed + 1
+  end
+end
+if claimed > 0 then redis.call('SADD', KEYS[3], KEYS[2]) end
+return claimed
+"""
+
+
+# Admits a new stream for an account if its plan allows one more, in one atomic step: idle
+# streams are dropped, the open ones counted, and the new one registered, so simultaneous
+# starts on many devices can never pass the limit together.
+ADMIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+return 1
+"""
+
+
+# After a batch is committed: stamp the entries the write changed as written (their lag counts
+# from now; an entry the upsert left alone keeps its stamp, so a newer position waiting in the
+# buffer is not held back a whole lag period) and drop the batch, in one round trip.
+RELEASE = """
+for i = 4, #ARGV do
+  redis.call('SET', ARGV[1] .. ARGV[i], ARGV[2], 'EX', ARGV[3])
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], KEYS[1])
+return #ARGV - 3
+"""
+
+
+# Moves the named entries (one finished session's, or a batch of idle sessions') from the
+# buffer into a new claim batch: a session end writes only its own viewer's position.
+CLAIM_FIELDS = """
+local claimed = 0
+for i = 1, #ARGV do
+  local value = redis.call('HGET', KEYS[1], ARGV[i])
+  if value then
+    redis.call('HSET', KEYS[2], ARGV[i], value)
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    claimed = claimed + 1
+  end
+end
+if claimed > 0 then redis.call('SADD', KEYS[3], KEYS[2]) end
+return claimed
+"""
+
+
+# The oldest unflushed position, in server time: an entry's ``pb:written:`` stamp (its last
+# write to PostgreSQL, or its first heartbeat since), else its ``at_ms``. The player's clock
+# (at_ms) may be minutes off, so it is only the fallback. Claimed batches count too: a batch
+# whose worker died waits there for the next flush.
+BACKLOG = """
+local oldest = false
+local function scan(key)
+  local entries = redis.call('HGETALL', key)
+  for i = 1, #entries, 2 do
+    local since = redis.call('GET', ARGV[1] .. entries[i])
+    since = tonumber(since or string.match(entries[i + 1], '^(%d+)|'))
+    if since and (not oldest or since < oldest) then oldest = since end
+  end
+  return #entries / 2
+end
+local buffered = scan(KEYS[1])
+local batches = redis.call('SMEMBERS', KEYS[2])
+local claimed = 0
+for _, batch in ipairs(batches) do claimed = claimed + scan(batch) end
+return {buffered, #batches, claimed, oldest or -1}
+"""

@@ -1,0 +1,169 @@
+"""Starting a viewing session: entitlement, a screen of the plan, the resume point, the first
+stream token. (Ending one is playback/finish.py; renewing its token, playback/tokens.py.)"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from accounts.models import Profile
+from catalog.models import CaptionTrack, StreamSource, Video
+from playback import entitlement, live, rules, tokens
+from playback.errors import PlaybackRefused
+from playback.models import DeviceType, ViewingSession, WatchProgress
+
+
+@dataclass(frozen=True)
+class CaptionInfo:
+    language_code: str
+    label: str
+    url: str
+    is_default: bool
+
+
+@dataclass(frozen=True)
+class PlaybackStart:
+    session: ViewingSession
+    token: str
+    token_expires_at: int
+    playlist_url: str
+    resume_seconds: int
+    duration_seconds: int
+    captions: list[CaptionInfo]
+    drm_required: bool
+
+
+MOBILE = re.compile(r"iPhone|Android.+Mobile|Windows Phone", re.IGNORECASE)
+TABLET = re.compile(r"iPad|Android(?!.*Mobile)|Tablet", re.IGNORECASE)
+TV = re.compile(r"SmartTV|SMART-TV|AppleTV|GoogleTV|HbbTV|Web0S|Tizen|CrKey", re.IGNORECASE)
+
+
+def device_from_user_agent(user_agent: str) -> DeviceType:
+    if TV.search(user_agent):
+        return DeviceType.TV
+    if TABLET.search(user_agent):
+        return DeviceType.TABLET
+    if MOBILE.search(user_agent):
+        return DeviceType.MOBILE
+    return DeviceType.DESKTOP if user_agent else DeviceType.UNKNOWN
+
+
+def parse_device_type(value: Any, *, default: str) -> str:
+    """The body's device_type (a DeviceType value, any case) or ``default`` when absent."""
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str) or value.upper() not in DeviceType.values:
+        raise PlaybackRefused(
+            "invalid_device_type",
+            f"device_type must be one of {', '.join(DeviceType.values)}.",
+            field="device_type",
+        )
+    return value.upper()
+
+
+def session_start(
+    *,
+    profile: Profile,
+    video: Video,
+    device_type: str,
+    edge_origin: str = "",
+    from_start: bool = False,
+) -> PlaybackStart:
+    """Check entitlement, open a viewing session and issue its first stream token.
+
+    ``video`` must come from ``entitlement.entitled_video`` (or ``Video.objects.for_profile``):
+    availability and the ceiling are the caller's query. Here: the account is active, the
+    title has a primary stream, and the plan's concurrent-stream limit is not reached.
+    ``edge_origin`` is the scheme and host the viewer reaches the edge at (the audit's URL).
+    """
+    account = profile.account
+    refusal = entitlement.account_refusal(profile)
+    if refusal is not None:
+        raise refusal
+    stream = (
+        StreamSource.objects.filter(video=video, is_primary=True).only("id", "drm_required").first()
+    )
+    if stream is None:
+        raise PlaybackRefused("no_stream", "This title is not ready to play yet.", status=409)
+    now_ms = int(time.time() * 1000)
+    session_id = uuid.uuid4()
+    admitted = live.stream_admit(
+        account_id=account.pk,
+        session_id=session_id,
+        limit=account.stream_limit,
+        now_ms=now_ms,
+        idle_ms=settings.SESSION_IDLE_SECONDS * 1000,
+    )
+    if not admitted:
+        raise PlaybackRefused(
+            "too_many_streams",
+            f"The {account.get_subscription_plan_display()} plan plays on "
+            f"{account.stream_limit} screen{'s' if account.stream_limit != 1 else ''} at a time, "
+            "and that many are playing now. Stop one of them, then try again.",
+            status=409,
+        )
+    try:
+        session = ViewingSession.objects.create(
+            id=session_id,
+            video=video,
+            profile=profile,
+            device_type=device_type if device_type in DeviceType.values else DeviceType.UNKNOWN,
+        )
+        resume = 0 if from_start else resume_position(profile=profile, video=video)
+    except BaseException:
+        live.stream_release(account_id=account.pk, session_id=session_id)  # give it back
+        raise
+    live.session_open(
+        session_id=session.pk,
+        profile_id=profile.pk,
+        account_id=account.pk,
+        video_id=video.pk,
+        stream_id=stream.pk,
+        duration=video.duration_seconds,
+        resume=resume,
+        now_ms=now_ms,
+    )
+    token, expires = tokens.token_issue(
+        session_id=session.pk, profile_id=profile.pk, edge_origin=edge_origin, checked=True
+    )
+    captions = [
+        CaptionInfo(
+            language_code=caption.language_code,
+            label=str(caption).replace(" (default)", ""),
+            url=f"{tokens.acl_for(session.pk)}captions/{caption.pk}.vtt",
+            is_default=caption.is_default,
+        )
+        for caption in CaptionTrack.objects.filter(video=video, format=CaptionTrack.Format.WEBVTT)
+    ]
+    return PlaybackStart(
+        session=session,
+        token=token,
+        token_expires_at=expires,
+        playlist_url=f"{tokens.acl_for(session.pk)}master.m3u8",
+        resume_seconds=resume,
+        duration_seconds=video.duration_seconds,
+        captions=captions,
+        drm_required=stream.drm_required,
+    )
+
+
+def resume_position(*, profile: Profile, video: Video) -> int:
+    """Where to start: the newest of the unflushed buffer and the stored progress."""
+    recent = live.recent_position(profile.pk, video.pk)
+    stored = WatchProgress.objects.filter(profile=profile, video=video).first()
+    candidates: list[tuple[float, float]] = []
+    if recent:
+        candidates.append((recent.at_ms / 1000, recent.position))
+    if stored:
+        candidates.append((stored.last_watched_timestamp.timestamp(), stored.progress_seconds))
+    if not candidates:
+        return 0
+    _, position = max(candidates)
+    if rules.is_finished(position, video.duration_seconds):
+        return 0  # finished: start again from the beginning
+    return int(position)
