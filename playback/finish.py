@@ -67,7 +67,9 @@ def session_finish(
     return ViewingSession.objects.filter(pk=session_id).first()
 
 
-def sessions_finish(reasons: dict[UUID, str], *, now_ms: int | None = None) -> list[ViewingSession]:
+def sessions_finish(
+    reasons: dict[UUID, str], *, now_ms: int | None = None
+) -> tuple[list[ViewingSession], flush.FlushReport]:
     """Finish many sessions at once: their own entries flushed in one batch, their rows in one
     bulk update, their Redis state in one round trip. Sessions already written are skipped."""
     session_ids = list(reasons)
