@@ -19,6 +19,8 @@ from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -142,20 +144,36 @@ REDIS_URL = _required(
     "Set REDIS_URL to your Redis server (redis://host:6379/0), or start the portal through "
     "`make run` or `python manage.py`, which start the embedded Redis when it is unset.",
 )
+# A Redis that stalls or is away costs a request at most this long per call, not a hung
+# worker: one quick retry without back-off (redis-py's default backs off for seconds).
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=0.5)
+_REDIS_OPTIONS = {
+    "CLIENT_CLASS": "django_redis.client.DefaultClient",
+    "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT_SECONDS,
+    "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT_SECONDS,
+    "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 1)},
+}
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cache",
-        "OPTIONS": {
-            "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "SOCKET_CONNECT_TIMEOUT": 2,
-            "SOCKET_TIMEOUT": 2,
-        },
+        "OPTIONS": _REDIS_OPTIONS,
+    },
+    # The sessions' fast copy. A Redis that cannot be read is a cache miss here, never an
+    # error, so the session is read from PostgreSQL instead: nobody is signed out, and no
+    # session cookie is deleted, because Redis blinked.
+    "sessions": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "session",
+        "OPTIONS": {**_REDIS_OPTIONS, "IGNORE_EXCEPTIONS": True},
     },
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-SESSION_CACHE_ALIAS = "default"
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "streaming_portal.sessions"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -337,6 +355,10 @@ CELERY_BEAT_SCHEDULE.update(
         "close-idle-sessions": {
             "task": "playback.tasks.close_idle_sessions",
             "schedule": float(max(15, SESSION_IDLE_SECONDS // 3)),
+        },
+        "clear-expired-sessions": {
+            "task": "accounts.tasks.clear_expired_sessions",
+            "schedule": 24 * 3600.0,
         },
     }
 )

@@ -9,7 +9,8 @@ import sys
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.contrib.sessions.models import Session
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -51,13 +52,14 @@ def test_it_caches_in_real_redis() -> None:
 
 
 @pytest.mark.django_db
-def test_it_keeps_sessions_in_redis(client: Client) -> None:
+def test_it_keeps_sessions_in_postgresql_with_their_fast_copy_in_redis(client: Client) -> None:
     user = get_user_model().objects.create_user("sessions", password="a-long-password-1")
     client.force_login(user)
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    stored = cache.get(f"django.contrib.sessions.cache{session_key}")
+    stored = caches["sessions"].get(f"django.contrib.sessions.cached_db{session_key}")
     assert stored is not None
     assert stored["_auth_user_id"] == str(user.pk)
+    assert Session.objects.filter(session_key=session_key).exists()
 
 
 def test_it_defaults_to_production_settings() -> None:
