@@ -13,6 +13,7 @@ from accounts.http import ViewerRequest
 from catalog import browse
 from catalog.languages import language_name
 from catalog.models import CaptionTrack, Episode, Genre, Movie, Season, Series
+from catalog.search import search_text
 from playback.progress import continue_watching, progress_by_video
 from streaming_portal.infra.origin import browser_url
 
@@ -55,7 +56,7 @@ def genre(request: ViewerRequest, slug: str) -> HttpResponse:
 @require_GET
 @profile_required
 def search(request: ViewerRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()[:100]
+    text = search_text(request.GET.get("q", ""))
     results = browse.search(text, request.profile) if text else None
     page = (
         Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
