@@ -5,13 +5,25 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from accounts.models import AvatarColour
+from accounts.models import Account, AvatarColour, Profile
+from streaming_portal.infra.text import adopt_text_rules
+
+# The text rules live on the model fields (accounts/models.py); these forms adopt them, so a
+# refused character (a NUL byte included) is refused here with the field named, before the
+# services run.
+EMAIL_RULES = Account._meta.get_field("email").validators
+PROFILE_NAME_RULES = Profile._meta.get_field("name").validators
 
 
 class SignUpForm(forms.Form):
     # 150: the e-mail becomes the username, and usernames hold 150 characters.
-    email = forms.EmailField(
-        label="E-mail", max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    email = adopt_text_rules(
+        forms.EmailField(
+            label="E-mail",
+            max_length=150,
+            widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        ),
+        EMAIL_RULES,
     )
     password = forms.CharField(
         label="Password",
@@ -19,10 +31,13 @@ class SignUpForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 8 characters, not only digits, not a common password.",
     )
-    profile_name = forms.CharField(
-        label="Your profile name",
-        max_length=50,
-        help_text="You can add the rest of the household next.",
+    profile_name = adopt_text_rules(
+        forms.CharField(
+            label="Your profile name",
+            max_length=50,
+            help_text="You can add the rest of the household next.",
+        ),
+        PROFILE_NAME_RULES,
     )
 
 
@@ -33,7 +48,7 @@ class LoginForm(AuthenticationForm):
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(max_length=50)
+    name = adopt_text_rules(forms.CharField(max_length=50), PROFILE_NAME_RULES)
     is_kids = forms.BooleanField(
         label="Kids profile", required=False, help_text="Shows only titles rated for children."
     )

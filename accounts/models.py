@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 
 from accounts.querysets import ProfileQuerySet
 from catalog.validation import ConstraintErrorsOnFields
+from streaming_portal.infra.text import single_line
 
 
 class SubscriptionPlan(models.TextChoices):
@@ -48,7 +49,10 @@ class Account(ConstraintErrorsOnFields):
     owner = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account"
     )
-    email = models.EmailField(help_text="Where the household's bills and password resets go.")
+    email = models.EmailField(
+        validators=[single_line("E-mail")],
+        help_text="Where the household's bills and password resets go.",
+    )
     subscription_plan = models.CharField(
         max_length=10, choices=SubscriptionPlan.choices, default=SubscriptionPlan.STANDARD
     )
@@ -96,7 +100,9 @@ class Profile(ConstraintErrorsOnFields):
     """Who is watching: a member of the household, with a kids flag and an avatar."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="profiles")
-    name = models.CharField(max_length=50, help_text="Unique within the household.")
+    name = models.CharField(
+        max_length=50, validators=[single_line("Name")], help_text="Unique within the household."
+    )
     is_kids = models.BooleanField(
         default=False, help_text="Kids profiles see only titles rated for children."
     )

@@ -37,6 +37,7 @@ from catalog.models import (
     Video,
     Visibility,
 )
+from streaming_portal.infra.admin_input import KnownValueFilter, SafeInputAdmin, TextRulesAdmin
 from streaming_portal.infra.origin import browser_url
 
 BADGE_COLOURS = {
@@ -151,14 +152,14 @@ def queue_checks_for_changed_media(formset: Any) -> None:
 # --- Filters -------------------------------------------------------------------------------
 
 
-class AvailabilityFilter(admin.SimpleListFilter):
+class AvailabilityFilter(KnownValueFilter):
     title = "availability"
     parameter_name = "availability"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [(state.value, state.label) for state in AvailabilityState]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    def filter(self, request: HttpRequest, queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
         now = timezone.now()
         soon = now + timedelta(days=settings.LAST_CHANCE_DAYS)
         conditions = {
@@ -170,11 +171,10 @@ class AvailabilityFilter(admin.SimpleListFilter):
             ),
             AvailabilityState.EXPIRED: Q(availability_end__lte=now),
         }
-        value = self.value()
-        return queryset.filter(conditions[AvailabilityState(value)]) if value else queryset
+        return queryset.filter(conditions[AvailabilityState(value)])
 
 
-class MediaVerdictFilter(admin.SimpleListFilter):
+class MediaVerdictFilter(KnownValueFilter):
     title = "media validation"
     parameter_name = "media"
 
@@ -191,8 +191,7 @@ class MediaVerdictFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
         self.media_lookup = getattr(model_admin, "media_lookup", "")
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
+    def filter(self, request: HttpRequest, queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
         if value == "invalid":
             return queryset.filter(media_invalid__gt=0)
         if value == "unknown":
@@ -294,7 +293,7 @@ def verdict(obj: StreamSource | CaptionTrack) -> SafeString:
     )
 
 
-class StreamSourceInline(admin.TabularInline):  # type: ignore[type-arg]
+class StreamSourceInline(TextRulesAdmin, admin.TabularInline):  # type: ignore[type-arg]
     model = StreamSource
     formset = StreamFormSet
     fields = ["stream_url", "quality_tag", "drm_required", "is_primary", "media_verdict"]
@@ -307,7 +306,7 @@ class StreamSourceInline(admin.TabularInline):  # type: ignore[type-arg]
         return verdict(obj)
 
 
-class CaptionTrackInline(admin.TabularInline):  # type: ignore[type-arg]
+class CaptionTrackInline(TextRulesAdmin, admin.TabularInline):  # type: ignore[type-arg]
     model = CaptionTrack
     # A plain one-line input: the admin's default URL widget adds a "Currently:" link above it.
     formfield_overrides = {
@@ -330,9 +329,12 @@ class CaptionTrackInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Genre)
-class GenreAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GenreAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "slug", "movie_count", "series_count"]
     search_fields = ["name"]
+    # Explicit: the counts group the rows, and grouped rows drop Meta.ordering, which leaves
+    # the autocomplete's pages unordered.
+    ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Genre]:
@@ -361,13 +363,14 @@ class PortalAdminMedia:
 HTTPS_URLS: dict[Any, dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
-class TitleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TitleAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     """What movies and series share: list columns, filters, actions and the save path."""
 
     Media = PortalAdminMedia
     formfield_overrides = HTTPS_URLS
 
     search_fields = ["title", "synopsis"]
+    ordering = ["title"]  # explicit, as on GenreAdmin: the media counts group the rows
     autocomplete_fields = ["genres"]
     date_hierarchy = "availability_start"
     list_filter = [
@@ -541,7 +544,7 @@ class MovieAdmin(TitleAdmin):
     ]
 
 
-class SeasonInline(admin.TabularInline):  # type: ignore[type-arg]
+class SeasonInline(TextRulesAdmin, admin.TabularInline):  # type: ignore[type-arg]
     model = Season
     fields = ["number", "title", "episode_links"]
     readonly_fields = ["episode_links"]
@@ -617,10 +620,11 @@ class SeriesAdmin(TitleAdmin):
 
 
 @admin.register(Season)
-class SeasonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SeasonAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["__str__", "series", "number", "episode_total"]
     list_select_related = ["series"]
     search_fields = ["series__title", "title"]
+    ordering = ["series__title", "number"]  # explicit, as on GenreAdmin
     autocomplete_fields = ["series"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Season]:
@@ -632,7 +636,7 @@ class SeasonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Episode)
-class EpisodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class EpisodeAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     Media = PortalAdminMedia
     actions = ["validate_now"]
     formfield_overrides = HTTPS_URLS

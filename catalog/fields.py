@@ -8,11 +8,34 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from streaming_portal.infra import crypto
+from streaming_portal.infra.fetch import refusal_for_url
+from streaming_portal.infra.text import single_line
+
+
+def validate_fetchable_url(value: str) -> None:
+    """Refuse, when a URL is entered, what the fetcher would refuse when it checks the file:
+    credentials in the URL (user:pass@), IP literals in private, loopback, link-local or
+    reserved ranges, and localhost/.local names (streaming_portal.infra.fetch owns the rule;
+    LOCAL_ORIGIN_URL stays admitted). The https:// rule is left to each field's own check,
+    so that a plain-http URL gets one message, not two."""
+    try:
+        if urlsplit(value).scheme != "https":
+            return
+    except ValueError:  # e.g. an unclosed [ in the host: the URL validator says so
+        return
+    refusal = refusal_for_url(value)
+    if refusal is not None:
+        raise ValidationError(refusal, code="url_not_fetchable")
 
 
 def validate_stream_url(value: str) -> None:
     """HTTPS, a host, and a path ending in .m3u8 (a signed query string may follow)."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as error:  # "Invalid IPv6 URL": an unclosed [ in the host
+        raise ValidationError(
+            "The stream URL must be an https:// address.", code="stream_url_not_https"
+        ) from error
     if parts.scheme != "https" or not parts.netloc:
         raise ValidationError(
             "The stream URL must be an https:// address.", code="stream_url_not_https"
@@ -35,7 +58,9 @@ class EncryptedStreamURLField(models.TextField):  # type: ignore[type-arg]
     description = "An encrypted HTTPS HLS URL"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("validators", [validate_stream_url])
+        kwargs.setdefault(
+            "validators", [validate_stream_url, single_line("Stream URL"), validate_fetchable_url]
+        )
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:

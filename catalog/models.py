@@ -24,11 +24,12 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.fields import EncryptedStreamURLField
+from catalog.fields import EncryptedStreamURLField, validate_fetchable_url
 from catalog.languages import ISO_639_1_CODES, LANGUAGE_CHOICES, language_name
 from catalog.querysets import TitleQuerySet, VideoQuerySet
 from catalog.search import SEARCH_CONFIG
 from catalog.validation import ConstraintErrorsOnFields
+from streaming_portal.infra.text import multi_line, single_line
 
 HTTPS_PREFIX = "https://"
 # A caption URL's file type, read from its path: a signed-URL query string may follow, but an
@@ -66,7 +67,11 @@ class AvailabilityState(models.TextChoices):
 
 
 class Genre(models.Model):
-    name = models.CharField(max_length=60, help_text="Shown as a row on the home page.")
+    name = models.CharField(
+        max_length=60,
+        validators=[single_line("Name")],
+        help_text="Shown as a row on the home page.",
+    )
     slug = models.SlugField(max_length=60, unique=True)
 
     class Meta:
@@ -135,7 +140,9 @@ class Title(ConstraintErrorsOnFields):
     """What a viewer browses: the fields movies and series share (abstract)."""
 
     title = models.CharField(
-        max_length=255, help_text="Unique across the catalog, ignoring upper and lower case."
+        max_length=255,
+        validators=[single_line("Title")],
+        help_text="Unique across the catalog, ignoring upper and lower case.",
     )
     slug = models.SlugField(
         max_length=255,
@@ -143,12 +150,18 @@ class Title(ConstraintErrorsOnFields):
         editable=False,
         help_text="Made from the title when the title is created; never changes afterwards.",
     )
-    synopsis = models.TextField(help_text="One or two sentences; the first line is the teaser.")
+    synopsis = models.TextField(
+        validators=[multi_line("Synopsis")],
+        help_text="One or two sentences; the first line is the teaser.",
+    )
     genres = models.ManyToManyField(
         Genre, related_name="%(class)s_set", help_text="At least one genre."
     )
     poster_url = models.URLField(
-        max_length=500, blank=True, help_text="An HTTPS image URL (2:3 portrait)."
+        max_length=500,
+        blank=True,
+        validators=[single_line("Poster URL"), validate_fetchable_url],
+        help_text="An HTTPS image URL (2:3 portrait).",
     )
     maturity_rating = models.PositiveSmallIntegerField(
         choices=MaturityRating.choices,
@@ -320,7 +333,12 @@ class Series(Title):
 class Season(ConstraintErrorsOnFields):
     series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="seasons")
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
-    title = models.CharField(max_length=255, blank=True, help_text="Optional, e.g. 'Book One'.")
+    title = models.CharField(
+        max_length=255,
+        blank=True,
+        validators=[single_line("Title")],
+        help_text="Optional, e.g. 'Book One'.",
+    )
 
     constraint_fields: ClassVar[dict[str, str]] = {"number_unique_per_series": "number"}
 
@@ -340,8 +358,8 @@ class Season(ConstraintErrorsOnFields):
 class Episode(Video):
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
-    title = models.CharField(max_length=255)
-    synopsis = models.TextField()
+    title = models.CharField(max_length=255, validators=[single_line("Title")])
+    synopsis = models.TextField(validators=[multi_line("Synopsis")])
 
     objects: ClassVar[VideoQuerySet] = VideoQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -391,7 +409,11 @@ class StreamSource(MediaCheck):
     )
     # NULL, not "", means "single quality", as the data-model document states.
     quality_tag = models.CharField(  # noqa: DJ001
-        max_length=20, null=True, blank=True, help_text="e.g. 1080p; empty for a single quality."
+        max_length=20,
+        null=True,
+        blank=True,
+        validators=[single_line("Quality tag")],
+        help_text="e.g. 1080p; empty for a single quality.",
     )
     drm_required = models.BooleanField(
         default=False, help_text="Plays only in browsers that report DRM support."
@@ -430,7 +452,9 @@ class CaptionTrack(MediaCheck):
         help_text="ISO 639-1 two-letter code, one track per language.",
     )
     caption_url = models.URLField(
-        max_length=500, help_text="An HTTPS .vtt (WebVTT) or .ttml/.dfxp/.xml (TTML) file."
+        max_length=500,
+        validators=[single_line("Caption URL"), validate_fetchable_url],
+        help_text="An HTTPS .vtt (WebVTT) or .ttml/.dfxp/.xml (TTML) file.",
     )
     format = models.CharField(max_length=6, choices=Format.choices)
     is_default = models.BooleanField(

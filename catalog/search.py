@@ -15,7 +15,11 @@ import unicodedata
 
 from django.contrib.postgres.search import SearchQuery
 
+from streaming_portal.infra.text import strip_refused
+
 SEARCH_CONFIG = "simple"
+SEARCH_MAX_LENGTH = 100
+_SPACES = re.compile(r"\s+")
 
 
 # Letters that carry a stroke rather than a combining accent, so Unicode does not decompose them.
@@ -53,6 +57,16 @@ _WORD = re.compile(r"[0-9a-z]+")
 def fold(text: str) -> str:
     """Lowercase and strip accents exactly as ``portal_unaccent`` does in the database."""
     return text.lower().translate(_FOLD)
+
+
+def search_text(raw: object) -> str:
+    """What a viewer typed, made safe to search for and to show back: invisible and control
+    characters (a NUL byte, a bidi override, a zero-width space) become spaces, runs of
+    spaces one, and the text is cut to SEARCH_MAX_LENGTH. Anything but a string is no text.
+    A search box cleans rather than refuses: an error message would help nobody there."""
+    if not isinstance(raw, str):
+        return ""
+    return _SPACES.sub(" ", strip_refused(raw)).strip()[:SEARCH_MAX_LENGTH].strip()
 
 
 def search_query(text: str) -> SearchQuery | None:

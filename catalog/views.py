@@ -14,6 +14,7 @@ from catalog import browse
 from catalog.languages import language_name
 from catalog.models import CaptionTrack, Episode, Genre, Movie, Season, Series
 from catalog.progress_source import reader as progress_reader
+from catalog.search import search_text
 from streaming_portal.infra.origin import browser_url
 
 PAGE_SIZE = 24
@@ -55,7 +56,7 @@ def genre(request: ViewerRequest, slug: str) -> HttpResponse:
 @require_GET
 @profile_required
 def search(request: ViewerRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()[:100]
+    text = search_text(request.GET.get("q", ""))
     results = browse.search(text, request.profile) if text else None
     page = (
         Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))

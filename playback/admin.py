@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -43,6 +42,7 @@ from playback.dashboard import (
     top_groups,
 )
 from playback.models import DeviceType, ViewingSession
+from streaming_portal.infra.admin_input import KnownValueFilter, SafeInputAdmin
 
 TOP_TITLES = 8
 TOP_CODES = 5
@@ -54,7 +54,7 @@ VERDICT_SERIES = [
 ]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Records written by the portal itself: editors read them, nobody edits them."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -67,8 +67,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 # --- Filters -------------------------------------------------------------------------------
 
 
-class TitleListFilter(admin.SimpleListFilter):
-    """A movie, or a series with all its episodes. One query lists the whole catalog."""
+class TitleListFilter(KnownValueFilter):
+    """A movie, or a series with all its episodes. One query lists the whole catalog; a value
+    it does not list (a malformed key, a deleted title) is refused with a message."""
 
     title = "title"
     parameter_name = "title"
@@ -95,19 +96,14 @@ class TitleListFilter(admin.SimpleListFilter):
             for kind, pk, name in movies.union(series, all=True).order_by("title")
         ]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if not value:
-            return queryset
-        try:
-            return queryset.filter(TitleKey.condition(value))
-        except ValueError as error:
-            raise IncorrectLookupParameters(error) from error
+    def filter(self, request: HttpRequest, queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
+        return queryset.filter(TitleKey.condition(value))
 
 
-class ErrorCodeListFilter(admin.SimpleListFilter):
+class ErrorCodeListFilter(KnownValueFilter):
     """Sessions whose player reported a code: the codes any session reported, most frequent
-    first (one grouped query over the sessions that have errors)."""
+    first (one grouped query over the sessions that have errors). A code no session reported
+    is refused with a message: it matches nothing, and a NUL byte in it would fail the query."""
 
     title = "player error"
     parameter_name = "error"
@@ -115,10 +111,9 @@ class ErrorCodeListFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [(code, code) for code, _sessions in error_codes_seen()]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        code = self.value()
+    def filter(self, request: HttpRequest, queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
         # jsonb containment: the list holds this code (maybe among others).
-        return queryset.filter(player_errors__contains=[code]) if code else queryset
+        return queryset.filter(player_errors__contains=[value])
 
 
 # --- The sessions list -----------------------------------------------------------------------

@@ -2,7 +2,12 @@
 
 Every media check (and the edge, for remote origins) goes through :func:`fetch`:
 
-- HTTPS only; a bounded number of redirects, each hop checked again.
+- HTTPS only, no user name or password in the address; a bounded number of redirects,
+  each hop checked again.
+- Before any lookup, :func:`refusal_for_url` refuses what can be refused from the address
+  alone: IP literals in the ranges below (in any spelling) and ``localhost``/``.local``
+  names. The catalog's URL fields run the same function when an editor or an import enters
+  a URL, so an address the fetcher would refuse is refused at entry, with the same words.
 - The host is resolved once, every address is checked against private, loopback,
   link-local, multicast, reserved and cloud-metadata ranges, and the connection goes to the
   checked address itself (with the host name kept for TLS and the Host header), so a DNS
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import time
@@ -77,14 +83,113 @@ class FetchResult:
         return self.body.decode("utf-8-sig", errors="replace")
 
 
+# Names that never leave the machine or the local network, whatever DNS says (RFC 6761,
+# RFC 6762): they are refused unless MEDIA_FETCH_ALLOWED_NETWORKS admits such addresses.
+LOOPBACK_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("127.0.0.0/8", "::1/128"))
+LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+# What inet_aton reads as an IPv4 address: 2130706433, 0x7f.1, 127.1 are all 127.0.0.1.
+_IPV4_SPELLING = re.compile(r"[0-9a-fA-FxX.]+")
+
+
+def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(n) for n in settings.MEDIA_FETCH_ALLOWED_NETWORKS]
+
+
 def address_allowed(address: str) -> bool:
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    allowed = [ipaddress.ip_network(n) for n in settings.MEDIA_FETCH_ALLOWED_NETWORKS]
+    allowed = _allowed_networks()
     if any(ip in network for network in allowed if network.version == ip.version):
         return True
     return not any(ip in network for network in BLOCKED_NETWORKS if network.version == ip.version)
+
+
+def private_address_message(host: str, shown: str) -> str:
+    return (
+        f"The host {host} resolves to a private or reserved address ({shown}); the portal "
+        "does not fetch from inside its own network."
+    )
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address ``host`` spells without any lookup, or None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if _IPV4_SPELLING.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def _shown(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return f"::ffff:{ip.ipv4_mapped}"  # as getaddrinfo spells it
+    return str(ip)
+
+
+def _admits_any(networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    return any(
+        admitted.overlaps(network)
+        for admitted in _allowed_networks()
+        for network in networks
+        if admitted.version == network.version
+    )
+
+
+def refusal_for_url(url: str) -> str | None:
+    """Why the fetcher refuses ``url`` from the address alone, or None if it may try.
+
+    Pure: no DNS and no connection, so it also serves to validate a URL when it is entered.
+    Checks the scheme (https only), credentials (none), the port, IP literals against the
+    blocked ranges and ``localhost``/``.local`` names, all honouring
+    MEDIA_FETCH_ALLOWED_NETWORKS. URLs under LOCAL_ORIGIN_URL are always admitted: they are
+    read from the local origin folder, not fetched. A name that passes may still resolve to
+    a refused address; :func:`resolve` checks that when fetching.
+    """
+    if origin_relative_path(url) is not None:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return f"{url} is not a valid address (check the host and the port)."
+    if parts.scheme != "https" or not parts.hostname:
+        return f"Only https:// addresses are fetched, not {url}."
+    if "@" in parts.netloc:
+        return (
+            "The address holds a user name or password (user:pass@…); the portal never sends "
+            "credentials in a URL. Use a signed URL instead."
+        )
+    if port == 0:
+        return f"{url} is not a valid address (port 0)."
+    return _host_refusal(parts.hostname.rstrip("."))
+
+
+def _host_refusal(host: str) -> str | None:
+    ip = _ip_literal(host)
+    if ip is not None:
+        return None if address_allowed(str(ip)) else private_address_message(host, _shown(ip))
+    if host == "localhost" or host.endswith(".localhost"):
+        if not _admits_any(LOOPBACK_NETWORKS):
+            return private_address_message(host, "every localhost name is loopback")
+    elif host.endswith(".local") and not _admits_any(LOCAL_NETWORKS):
+        return private_address_message(host, "a .local name is on the local network")
+    return None
 
 
 def resolve(host: str, port: int) -> str:
@@ -97,11 +202,7 @@ def resolve(host: str, port: int) -> str:
     refused = [address for address in addresses if not address_allowed(address)]
     if refused or not addresses:
         shown = refused[0] if refused else "none"
-        raise FetchError(
-            f"The host {host} resolves to a private or reserved address ({shown}); the portal "
-            "does not fetch from inside its own network.",
-            transient=False,
-        )
+        raise FetchError(private_address_message(host, shown), transient=False)
     return addresses[0]
 
 
@@ -137,14 +238,14 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
         relative = origin_relative_path(current)
         if relative is not None:
             return _local(current, relative, max_bytes)
+        refusal = refusal_for_url(current)
+        if refusal is not None:
+            raise FetchError(refusal, transient=False)
         parts = urlsplit(current)
-        if parts.scheme != "https" or not parts.hostname:
-            raise FetchError(
-                f"Only https:// addresses are fetched, not {current}.", transient=False
-            )
+        hostname = parts.hostname or ""  # refusal_for_url has made sure there is one
         port = parts.port or 443
-        address = resolve(parts.hostname, port)
-        connection = _PinnedHTTPSConnection(parts.hostname, address, port, timeout)
+        address = resolve(hostname, port)
+        connection = _PinnedHTTPSConnection(hostname, address, port, timeout)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             connection.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
@@ -166,7 +267,7 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
             )
         except ssl.SSLCertVerificationError as error:
             raise FetchError(
-                f"The TLS certificate of {parts.hostname} is not valid: {error.verify_message}.",
+                f"The TLS certificate of {hostname} is not valid: {error.verify_message}.",
                 transient=False,
             ) from error
         except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as error:
