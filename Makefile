@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint format bench requirements shell clean-data player-deps
+.PHONY: help run test fuzz lint format bench bench-smoke requirements shell clean-data player-deps
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,8 +50,11 @@ format: $(VENV)/.dev-installed  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.dev-installed  ## Run the benchmarks under bench/ and print their ratios
-	$(BIN)/python -m bench
+bench: $(VENV)/.dev-installed  ## Run the benchmarks; exits non-zero on a failed request or a missed target
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-smoke: $(VENV)/.dev-installed  ## Every benchmark for seconds (CI): fails on a failed request
+	$(BIN)/python -m bench --smoke
 
 shell: $(VENV)/.run-installed  ## A Django shell on the same engines as `make run`
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py shell

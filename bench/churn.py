@@ -21,8 +21,9 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
+
+from bench.report import BenchReport
 
 STEP_MS = 10_000
 FLUSH_EVERY_MS = 60_000
@@ -49,6 +50,7 @@ class Outcome:
     row_writes: int = 0
     sessions_ended: int = 0
     flushes: int = 0
+    refused: int = 0  # heartbeats the script refused: the simulation lost its sessions
     seconds: float = 0.0
 
     @property
@@ -182,7 +184,8 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop of the simulation, read top t
             beats.append(
                 live.BufferedBeat(viewer.session_id, viewer.profile_id, viewer.position, now, False)
             )
-        live.heartbeat_buffer_many(beats, now_ms=now)
+        statuses = live.heartbeat_buffer_many(beats, now_ms=now)
+        outcome.refused += sum(status not in {"ok", "stale"} for status in statuses)
         outcome.heartbeats += len(beats)
         for viewer in ended:
             if full_flush_per_end:  # what a session end did before: flush everyone
@@ -201,27 +204,24 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop of the simulation, read top t
     return outcome
 
 
-def run(viewers: int = 10_000, minutes: int = 40) -> tuple[list[str], bool]:
+def run(viewers: int = 10_000, minutes: int = 40) -> BenchReport:
     profiles, titles = prepare(viewers)
     new = simulate(profiles, titles, minutes=minutes, full_flush_per_end=False)
     old = simulate(profiles, titles, minutes=minutes, full_flush_per_end=True)
     ratio = old.per_heartbeat / new.per_heartbeat if new.per_heartbeat else float("inf")
-    met = new.per_heartbeat <= GOAL
-    lines = [
+    report = BenchReport(
         f"Write-behind under churn: {len(profiles):,} viewers, {minutes} simulated minutes, "
-        f"10 s heartbeats, flush every 60 s, sessions mean {MEAN_SESSION_MIN} min",
-    ]
+        f"10 s heartbeats, flush every 60 s, sessions mean {MEAN_SESSION_MIN} min"
+    )
     for label, outcome in (("own entry per end", new), ("old: full flush per end", old)):
-        lines.append(
-            f"  {label:<26} {outcome.heartbeats:>9,} heartbeats {outcome.row_writes:>8,} row "
+        report.add(
+            f"{label:<24} {outcome.heartbeats:>9,} heartbeats {outcome.row_writes:>8,} row "
             f"writes = {outcome.per_heartbeat:.3f} per heartbeat "
             f"({outcome.sessions_ended:,} sessions ended, {outcome.seconds:.0f} s)"
         )
-    lines.append(f"  the old behaviour writes {ratio:.1f}x the rows per heartbeat")
-    lines.append(f"  target (<= {GOAL} row writes per heartbeat): " + ("met" if met else "NOT met"))
-    return lines, met
-
-
-def main(options: Any) -> None:  # pragma: no cover - python -m bench churn
-    lines, _ = run(options.viewers, options.minutes)
-    print("\n".join(lines))
+        report.failed_requests += outcome.refused
+    report.add(f"the old behaviour writes {ratio:.1f}x the rows per heartbeat")
+    report.target(
+        f"<= {GOAL} row writes per heartbeat", new.per_heartbeat <= GOAL, f"{new.per_heartbeat:.3f}"
+    )
+    return report

@@ -22,8 +22,9 @@ import threading
 import time
 from typing import Any
 
-from bench.environment import gunicorn, session_cookie
+from bench.environment import UNLIMITED_ENV, gunicorn, session_cookie
 from bench.load import Request, run_load, run_paced
+from bench.report import BenchReport
 
 PLAYERS = 200
 CLIENTS = 4
@@ -115,7 +116,9 @@ def _throughput(port: int, players: list[dict[str, Any]], duration: float) -> di
     return results
 
 
-def _steady_state(port: int, players: list[dict[str, Any]]) -> tuple[int, int, int, int]:
+def _steady_state(
+    port: int, players: list[dict[str, Any]], *, smoke: bool = False
+) -> tuple[int, int, int, int]:
     """Rows written per heartbeat in scaled time: (sent, written while playing, drained at
     the end, errors)."""
     from django.conf import settings  # noqa: PLC0415
@@ -125,7 +128,7 @@ def _steady_state(port: int, players: list[dict[str, Any]]) -> tuple[int, int, i
 
     live.redis().delete(live.BUFFER)
     settings.PROGRESS_MAX_LAG_SECONDS = 12
-    interval, flush_every, seconds = 1.0, 6.0, 48
+    interval, flush_every, seconds = 1.0, 6.0, 12 if smoke else 48
     share = len(players) // CLIENTS
     rounds_by_client = []
     for index in range(CLIENTS):
@@ -151,69 +154,40 @@ def _steady_state(port: int, players: list[dict[str, Any]]) -> tuple[int, int, i
     return sent, written, drained, errors
 
 
-def _flush_timing(players: list[dict[str, Any]]) -> tuple[float, Any]:
-    from catalog.models import Movie  # noqa: PLC0415
-    from playback import live  # noqa: PLC0415
-    from playback.flush import progress_flush  # noqa: PLC0415
-
-    client = live.redis()
-    client.delete(live.BUFFER)
-    videos = list(
-        Movie.objects.filter(title__startswith="Bench ").values_list("pk", flat=True)[:50]
-    )
-    now_ms = int(time.time() * 1000)
-    with client.pipeline() as pipe:
-        for index in range(10_000):
-            player = players[index % len(players)]
-            video = videos[(index // len(players)) % len(videos)]
-            pipe.hset(
-                live.BUFFER,
-                live.entry_field(player["profile"], video),
-                f"{now_ms + index}|{index % 3000}.0|1|{player['session']}",
-            )
-        pipe.execute()
-    began = time.perf_counter()
-    report = progress_flush(everything=True)
-    return time.perf_counter() - began, report
-
-
-def run(duration: float) -> list[str]:
+def run(duration: float, *, smoke: bool = False) -> BenchReport:
     global last_players  # noqa: PLW0603 - handed to the token benchmark in the same run
     context = prepare()
     players = last_players = context["players"]
-    lines = [
-        f"Heartbeats, {PLAYERS} simulated players, gunicorn 2 workers x 4 threads, "
-        f"{CLIENTS} client processes",
-        f"  SQL queries per heartbeat (buffered): {context['queries_per_heartbeat']}",
-        "  SQL queries per heartbeat (write-through): 2 (session lookup, upsert)",
-    ]
-    with gunicorn({"ROOT_URLCONF": "bench.urls"}) as port:
+    report = BenchReport(
+        f"Heartbeats, {PLAYERS} simulated players, gunicorn, {CLIENTS} client processes"
+    )
+    report.add(f"SQL queries per heartbeat (buffered): {context['queries_per_heartbeat']}")
+    report.add("SQL queries per heartbeat (write-through): 2 (session lookup, upsert)")
+    with gunicorn({"ROOT_URLCONF": "bench.urls", **UNLIMITED_ENV}) as port:
         results = _throughput(port, players, duration)
-        sent, written, drained, errors = _steady_state(port, players)
+        sent, written, drained, errors = _steady_state(port, players, smoke=smoke)
     buffered, baseline = results["buffered in Redis"], results["write-through baseline"]
+    for result in results.values():
+        report.measured(result)
+    report.failed_requests += errors
     ratio = buffered.throughput / baseline.throughput if baseline.throughput else float("inf")
-    lines += ["  " + result.line() for result in results.values()]
-    lines.append(f"  buffered serves {ratio:.1f}x the heartbeats of writing through")
+    report.add(f"buffered serves {ratio:.1f}x the heartbeats of writing through")
     per_heartbeat = written / sent if sent else float("nan")
-    lines.append(
-        f"  steady state (scaled: 10 s beats, 60 s flush, 120 s lag): {sent} heartbeats, "
+    report.add(
+        f"steady state (scaled: 10 s beats, 60 s flush, 120 s lag): {sent} heartbeats, "
         f"{written} row writes = {per_heartbeat:.3f} writes per heartbeat (errors={errors}); "
         f"then {drained} rows when the players left"
     )
-    took, report = _flush_timing(players)
-    lines.append(
-        f"  flush of {report.claimed:,} buffered entries: {took * 1000:.0f} ms, "
-        f"{report.written:,} rows written in {report.batches} batch(es)"
+    report.target(
+        "heartbeats >= 2,000/s",
+        buffered.throughput >= 2000,
+        f"{buffered.throughput:.0f}/s",
     )
-    meets = (
-        buffered.throughput >= 1000
-        and buffered.percentile(0.99) < 25
-        and ratio >= 3
-        and per_heartbeat <= 0.1
-        and took < 0.5
+    report.target(
+        "heartbeat p99 <= 25 ms",
+        buffered.percentile(0.99) <= 25,
+        f"{buffered.percentile(0.99):.1f} ms",
     )
-    lines.append(
-        "  targets (>=1000/s, p99<25 ms, >=3x, <=0.1 writes/heartbeat, flush<0.5 s): "
-        + ("met" if meets else "NOT met")
-    )
-    return lines
+    report.target("buffered >= 4x write-through", ratio >= 4, f"{ratio:.1f}x")
+    report.target("<= 0.1 row writes per heartbeat", per_heartbeat <= 0.1, f"{per_heartbeat:.3f}")
+    return report

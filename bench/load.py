@@ -20,6 +20,10 @@ Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, h
 
 @dataclass(frozen=True)
 class LoadResult:
+    """``requests`` and the latencies count answered requests only; ``errors`` the rest
+    (refusals such as 429, failures, closed connections): throughput is never inflated by
+    cheap refusals."""
+
     label: str
     requests: int
     seconds: float
@@ -130,8 +134,10 @@ def _client(
         except OSError:
             ok = False
             connection.close()
-        latencies.append((time.perf_counter() - began) * 1000)
-        errors += 0 if ok else 1
+        if ok:
+            latencies.append((time.perf_counter() - began) * 1000)
+        else:
+            errors += 1
     connection.close()
     queue.put((latencies, errors))
 

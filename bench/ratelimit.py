@@ -24,6 +24,7 @@ from typing import Any
 
 from bench.environment import gunicorn, session_cookie
 from bench.load import LoadResult, Request, run_load
+from bench.report import BenchReport
 
 VIEWERS = 8
 CLIENTS = 4
@@ -150,29 +151,30 @@ def _counter() -> tuple[float, float]:
     return statistics.median(timings["script"]), statistics.median(timings["naive"])
 
 
-def run(duration: float) -> list[str]:
+def run(duration: float) -> BenchReport:
     from django.conf import settings  # noqa: PLC0415
 
     cookies = prepare()
-    lines = [
-        f"Rate limiter, gunicorn 2 workers x 4 threads, {CLIENTS} client processes, "
-        f"{ROUNDS} alternating rounds, limits far above the load",
-        "  sign-in page: anonymous, counted by address (a form, no SQL: the cheapest counted page)",
-        f"  home page: {VIEWERS} signed-in viewers, counted by session (what viewers load most)",
-    ]
+    report = BenchReport(
+        f"Rate limiter, gunicorn, {CLIENTS} client processes, "
+        f"{ROUNDS} alternating rounds, limits far above the load"
+    )
+    report.add("sign-in page: anonymous, counted by address (a form, no SQL: the cheapest)")
+    report.add(f"home page: {VIEWERS} signed-in viewers, counted by session (loaded most)")
     for page, (limited, plain, ratios) in _http(duration, cookies).items():
         share = statistics.median(ratios)
-        lines += ["  " + limited.line(), "  " + plain.line()]
-        lines.append(
-            f"  {page}: with the limiter {share:.2f}x the requests of without it (rounds: "
+        report.measured(limited)
+        report.measured(plain)
+        report.add(
+            f"{page}: with the limiter {share:.2f}x the requests of without it (rounds: "
             f"{', '.join(f'{ratio:.2f}' for ratio in ratios)}), "
             f"{limited.percentile(0.5) - plain.percentile(0.5):+.2f} ms at p50"
         )
     settings.RATELIMIT_VIEWER_READ = UNLIMITED
     script, naive = _counter()
-    lines.append(
-        f"  counter alone, one thread, {COUNTER_CALLS:,} hits each in 10 alternating blocks, "
+    report.add(
+        f"counter alone, one thread, {COUNTER_CALLS:,} hits each in 10 alternating blocks, "
         f"medians: Lua script {script:.0f} us per hit (1 round trip), INCR + EXPIRE "
         f"{naive:.0f} us (2 round trips): the script takes {script / naive:.2f}x the time"
     )
-    return lines
+    return report

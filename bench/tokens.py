@@ -10,8 +10,9 @@ import time
 from typing import Any
 from uuid import UUID
 
-from bench.environment import gunicorn
+from bench.environment import UNLIMITED_ENV, gunicorn
 from bench.load import Request, run_load
+from bench.report import BenchReport
 
 CLIENTS = 4
 
@@ -62,7 +63,7 @@ def revocation_cost(player: dict[str, Any], rounds: int = 5000) -> list[str]:
     ]
 
 
-def run(duration: float, players: list[dict[str, Any]]) -> list[str]:
+def run(duration: float, players: list[dict[str, Any]]) -> BenchReport:
     from django.db import connection  # noqa: PLC0415
     from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
 
@@ -71,15 +72,15 @@ def run(duration: float, players: list[dict[str, Any]]) -> list[str]:
     player = players[0]
     with CaptureQueriesContext(connection) as captured:
         token_issue(session_id=player["session"], profile_id=player["profile"])
-    lines = [
-        "Token issue (renewal), gunicorn 2 workers x 4 threads, 4 client processes",
-        f"  SQL queries per renewal within a token's first half-life: {len(captured)} "
-        "(the entitlement re-check: profile with account, video through for_profile)",
-        "  SQL queries per call, mint-every-time baseline: 2 (session lookup, audit insert)",
-    ]
+    report = BenchReport(f"Token issue (renewal), gunicorn, {CLIENTS} client processes")
+    report.add(
+        f"SQL queries per renewal within a token's first half-life: {len(captured)} "
+        "(the entitlement re-check: profile with account, video through for_profile)"
+    )
+    report.add("SQL queries per call, mint-every-time baseline: 2 (session lookup, audit insert)")
     share = len(players) // CLIENTS
     results = {}
-    with gunicorn({"ROOT_URLCONF": "bench.urls"}) as port:
+    with gunicorn({"ROOT_URLCONF": "bench.urls", **UNLIMITED_ENV}) as port:
         for label, path in (
             ("reuse within half-life", "/api/sessions/{session}/token"),
             ("mint and audit every call", "/bench/sessions/{session}/token"),
@@ -89,12 +90,12 @@ def run(duration: float, players: list[dict[str, Any]]) -> list[str]:
                 return _requests(players[index * share : (index + 1) * share], path)
 
             run_load(f"{label} (warm-up)", port, requests, clients=CLIENTS, duration=1.0)
-            results[label] = run_load(
-                f"tokens, {label}", port, requests, clients=CLIENTS, duration=duration
+            results[label] = report.measured(
+                run_load(f"tokens, {label}", port, requests, clients=CLIENTS, duration=duration)
             )
-            lines.append("  " + results[label].line())
-    lines.extend(revocation_cost(player))
+    for line in revocation_cost(player):
+        report.add(line.strip())
     reuse, mint = results["reuse within half-life"], results["mint and audit every call"]
     ratio = reuse.throughput / mint.throughput if mint.throughput else float("inf")
-    lines.append(f"  reusing serves {ratio:.1f}x the renewals of minting every time")
-    return lines
+    report.add(f"reusing serves {ratio:.1f}x the renewals of minting every time")
+    return report

@@ -35,6 +35,8 @@ from typing import Any
 from uuid import UUID
 
 from django_redis import get_redis_connection
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 
 from playback import live_scripts
 
@@ -46,6 +48,8 @@ SESSION_TTL = 24 * 3600
 RECENT_TTL = 7 * 24 * 3600
 FINISHED_SESSION_TTL = 3600
 MAX_ERRORS = 50
+# What a call raises when Redis is away or too slow: pages degrade, the API answers 503.
+UNAVAILABLE = (RedisError, ConnectionInterrupted)
 
 
 def redis() -> Any:
@@ -382,8 +386,10 @@ def claimed_batches() -> list[str]:
     return sorted(member.decode() for member in redis().smembers(CLAIMS))
 
 
-def batch_entries(batch_key: str) -> list[BufferedPosition]:
-    return [BufferedPosition.parse(f, v) for f, v in redis().hgetall(batch_key).items()]
+def batch_raw(batch_key: str) -> tuple[list[str], list[str]]:
+    """A batch as the buffer holds it: its fields and values, as text, in matching order."""
+    raw = redis().hgetall(batch_key)
+    return [field.decode() for field in raw], [value.decode() for value in raw.values()]
 
 
 def batch_release(*, batch_key: str, written: Iterable[str], now_ms: int, stamp_ttl: int) -> None:

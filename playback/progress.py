@@ -117,7 +117,10 @@ def continue_watching(profile: Profile) -> list[ProgressEntry]:
     watched a moment ago shows at once; one more query only when the buffer holds titles
     the stored rows do not.
     """
-    buffered = live.buffered_for_profile(profile.pk)
+    try:
+        buffered = live.buffered_for_profile(profile.pk)
+    except live.UNAVAILABLE:
+        buffered = {}  # Redis is away: the stored rows alone, a little behind, not a 500
     latest: dict[UUID, tuple[float, float, Video]] = {
         entry.video_id: (entry.at, entry.position, entry.video)
         for entry in _stored_progress(profile)

@@ -154,11 +154,13 @@ _REDIS_OPTIONS = {
     "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 1)},
 }
 CACHES = {
+    # Rendered rows, Continue watching, versions: all can be rebuilt from PostgreSQL, so a
+    # Redis that cannot be read is a cache miss and the pages go on (more slowly).
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cache",
-        "OPTIONS": _REDIS_OPTIONS,
+        "OPTIONS": {**_REDIS_OPTIONS, "IGNORE_EXCEPTIONS": True},
     },
     # The sessions' fast copy. A Redis that cannot be read is a cache miss here, never an
     # error, so the session is read from PostgreSQL instead: nobody is signed out, and no
