@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "streaming_portal.infra.logs.RequestIdMiddleware",
     "streaming_portal.infra.api.ApiErrorMiddleware",
+    # Heartbeats take a short way through the rest (playback/fastpath.py says what it keeps).
+    "playback.fastpath.HeartbeatFastPath",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
