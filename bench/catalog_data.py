@@ -96,6 +96,6 @@ def load_movies(count: int, *, genres: int = 8, prefix: str = "Synthetic") -> No
             "ANALYZE catalog_video, catalog_movie, catalog_movie_genres, catalog_streamsource, "
             "catalog_captiontrack"
         )
-    from catalog.browse import bump_catalog_version  # noqa: PLC0415
+    from catalog.versions import bump_catalog_version  # noqa: PLC0415
 
     bump_catalog_version()

@@ -33,7 +33,9 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from catalog.models import Episode, Genre, MaturityRating, Movie, Season, Series
+from catalog.page_cache import time_to_live
 from catalog.search import search_query
+from catalog.versions import catalog_version
 from streaming_portal.infra.origin import browser_url
 
 ROW_SIZE = 20
@@ -215,13 +217,8 @@ class HomeFragments:
 
 
 def home_fragments(profile: Profile) -> HomeFragments:
-    """The home page's hero and rows as HTML, cached per audience and catalog version.
-
-    Rendering 160 cards costs far more than the 5 queries behind them, so the HTML is what
-    is cached. A catalog save bumps the version (catalog.signals); the time to live never
-    outlasts the first card whose window closes or whose "last days" badge appears, so a
-    cached page never shows a title the query would not.
-    """
+    """The home page's hero and rows as HTML, cached per audience and catalog version
+    (catalog/page_cache.py says why the HTML is what is cached, and for how long)."""
     key = f"browse:home:{profile.maturity_ceiling}:{catalog_version()}"
     cached: HomeFragments | None = cache.get(key)
     if cached is not None:
@@ -231,23 +228,10 @@ def home_fragments(profile: Profile) -> HomeFragments:
         hero=render_to_string("catalog/_hero.html", {"hero": featured(rows)}),
         rows=render_to_string("catalog/_rows.html", {"rows": rows}),
     )
-    cache.set(key, fragments, _time_to_live(rows))
+    timeout = time_to_live(card for row in rows for card in row.cards)
+    if timeout > 0:
+        cache.set(key, fragments, timeout)
     return fragments
-
-
-def _time_to_live(rows: list[Row]) -> int:
-    now = timezone.now()
-    last_chance = timedelta(days=settings.LAST_CHANCE_DAYS)
-    changes = [
-        moment
-        for row in rows
-        for card in row.cards
-        for moment in (card.availability_end, card.availability_end - last_chance)
-        if moment > now
-    ]
-    soonest = min(changes, default=now + timedelta(seconds=settings.BROWSE_CACHE_SECONDS))
-    limit = int(settings.BROWSE_CACHE_SECONDS)
-    return max(0, min(limit, int((soonest - now).total_seconds())))
 
 
 def featured(rows: list[Row]) -> Card | None:
@@ -283,22 +267,3 @@ def search(text: str, profile: Profile) -> QuerySet[Any] | None:
         .union(_series_cards(series, "rank"), all=True)
         .order_by("-rank", "title")
     )
-
-
-CATALOG_VERSION_KEY = "browse:catalog-version"
-
-
-def catalog_version() -> int:
-    version = cache.get(CATALOG_VERSION_KEY)
-    if version is None:
-        cache.add(CATALOG_VERSION_KEY, 1, timeout=None)
-        return 1
-    return int(version)
-
-
-def bump_catalog_version() -> None:
-    """Called when the catalog changes, so cached rows are rebuilt on the next visit."""
-    try:
-        cache.incr(CATALOG_VERSION_KEY)
-    except ValueError:
-        cache.add(CATALOG_VERSION_KEY, 2, timeout=None)

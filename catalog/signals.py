@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from catalog.browse import bump_catalog_version
 from catalog.models import Episode, Genre, Movie, Season, Series
+from catalog.versions import bump_catalog_version
 
 
 def _catalog_changed(sender: Any, **kwargs: Any) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from accounts.access import current_profile, profile_required
 from accounts.http import ViewerRequest
-from catalog import browse
+from catalog import browse, page_cache
 from catalog.languages import language_name
 from catalog.models import CaptionTrack, Episode, Genre, Movie, Season, Series
 from catalog.progress_source import reader as progress_reader
@@ -43,36 +46,51 @@ def home(request: HttpRequest) -> HttpResponse:
 @profile_required
 def genre(request: ViewerRequest, slug: str) -> HttpResponse:
     chosen = get_object_or_404(Genre, slug=slug)
-    page = Paginator(browse.genre_titles(chosen, request.profile), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    number = page_cache.page_number(request.GET.get("page"))
+    profile = request.profile
+
+    def build() -> tuple[str, list[Any]]:
+        page = Paginator(browse.genre_titles(chosen, profile), PAGE_SIZE).get_page(number)
+        cards = browse.to_cards(page.object_list)
+        html = render_to_string(
+            "catalog/_genre_results.html", {"genre": chosen, "page": page, "cards": cards}
+        )
+        return html, cards
+
+    results = page_cache.cached_part(
+        name=f"genre:{chosen.pk}:{number}", ceiling=profile.maturity_ceiling, build=build
     )
-    return render(
-        request,
-        "catalog/genre.html",
-        {"genre": chosen, "page": page, "cards": browse.to_cards(page.object_list)},
-    )
+    return render(request, "catalog/genre.html", {"genre": chosen, "results": results})
 
 
 @require_GET
 @profile_required
 def search(request: ViewerRequest) -> HttpResponse:
     text = search_text(request.GET.get("q", ""))
-    results = browse.search(text, request.profile) if text else None
-    page = (
-        Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-        if results is not None
-        else None
+    number = page_cache.page_number(request.GET.get("page"))
+    profile = request.profile
+
+    def build() -> tuple[str, list[Any]]:
+        matches = browse.search(text, profile) if text else None
+        page = Paginator(matches, PAGE_SIZE).get_page(number) if matches is not None else None
+        cards = browse.to_cards(page.object_list) if page else []
+        html = render_to_string(
+            "catalog/_search_results.html",
+            {
+                "query": text,
+                "page": page,
+                "cards": cards,
+                "genres": Genre.objects.all() if not cards else [],
+            },
+        )
+        return html, cards
+
+    results = page_cache.cached_part(
+        name=f"search:{page_cache.text_key(text)}:{number}",
+        ceiling=profile.maturity_ceiling,
+        build=build,
     )
-    return render(
-        request,
-        "catalog/search.html",
-        {
-            "query": text,
-            "page": page,
-            "cards": browse.to_cards(page.object_list) if page else [],
-            "genres": Genre.objects.all() if not page or not page.object_list else [],
-        },
-    )
+    return render(request, "catalog/search.html", {"query": text, "results": results})
 
 
 def _captions() -> Prefetch[str, QuerySet[CaptionTrack], str]:

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import Profile
-from catalog.browse import CATALOG_VERSION_KEY
 from catalog.models import Video
 from catalog.querysets import playable_by
+from catalog.versions import CATALOG_VERSION_KEY
 from playback import live, rules
 from playback.models import WatchProgress
 from streaming_portal.infra.origin import browser_url
