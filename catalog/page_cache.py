@@ -25,7 +25,8 @@ MAX_PAGE = 10_000
 
 
 class Windowed(Protocol):
-    availability_end: datetime
+    @property
+    def availability_end(self) -> datetime: ...
 
 
 def time_to_live(cards: Iterable[Windowed]) -> int:
