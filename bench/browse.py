@@ -30,7 +30,7 @@ def prepare() -> dict[str, Any]:
     from bench.catalog_data import load_movies  # noqa: PLC0415
     from catalog.models import Genre, Movie  # noqa: PLC0415
 
-    existing = Movie.objects.filter(title__startswith="Bench ").count()
+    existing = Movie.objects.filter(title__regex=r"^Bench[0-9]* ").count()
     if existing < TITLES:
         print(f"Loading {TITLES - existing} synthetic titles…")
         load_movies(TITLES - existing, prefix="Bench" if not existing else f"Bench{existing}")
