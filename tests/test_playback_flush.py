@@ -694,3 +694,37 @@ def test_it_finishes_a_session_once_however_often_the_task_runs() -> None:
 @pytest.mark.django_db
 def test_it_answers_none_for_a_session_that_does_not_exist() -> None:
     assert tasks.finish_viewing_session(str(uuid.uuid4()), EndReason.CLOSED) is None
+
+
+# --- Only what a write changed is stamped as written ----------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_stamps_only_the_rows_a_rewritten_batch_changed(settings: Settings) -> None:
+    settings.PROGRESS_MAX_LAG_SECONDS = 120
+    (profile,) = profiles(1)
+    (stale_video, fresh_video) = videos(2)
+    newer, older = now_ms() - 10_000, now_ms() - 60_000
+    # The database already holds a newer position than the left-behind batch's for one video.
+    WatchProgress.objects.create(
+        profile=profile, video=stale_video, last_watched_timestamp=at(newer), progress_seconds=900
+    )
+    left_behind = [
+        Entry(profile.pk, stale_video.pk, older, 300.0),
+        Entry(profile.pk, fresh_video.pk, older, 400.0),
+    ]
+    buffer_put(left_behind)
+    claim_like_a_worker(claimed_at_ms=now_ms() - flush.ORPHAN_AFTER_MS - 1000)  # then it died
+    stamp_before = now_ms() - 100_000  # the stale video's entry was last written 100 s ago
+    mark_written(left_behind[0], seconds_ago=100)
+
+    report = flush.progress_flush()
+
+    assert report.written == 1  # the fresh video's row; the stale one changed nothing
+    assert rows()[(profile.pk, stale_video.pk)][1] == 900
+    stamps = {
+        entry.video_id: live.redis().get(f"{live.WRITTEN}{entry.field}") for entry in left_behind
+    }
+    # A newer position for the stale video, buffered now, is due in 20 s, not in 120 s.
+    assert abs(int(stamps[stale_video.pk]) - stamp_before) < 1000
+    assert int(stamps[fresh_video.pk]) >= now_ms() - 5_000
