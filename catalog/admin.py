@@ -138,15 +138,11 @@ def queue_checks_for_changed_media(formset: Any) -> None:
     if url_field is None:
         return
     changed_ids = [obj.pk for obj, changed in formset.changed_objects if url_field in changed]
-    # A new URL has no verdict yet: the old one must not stay on screen until the check runs.
-    formset.model.objects.filter(pk__in=changed_ids).update(
-        validation_status=ValidationStatus.UNKNOWN, validation_message="", last_validated_at=None
-    )
     ids = [obj.pk for obj in formset.new_objects] + changed_ids
     if formset.model is StreamSource:
-        media.media_validation_enqueue(stream_ids=ids)
+        media.media_urls_changed(stream_ids=ids)
     else:
-        media.media_validation_enqueue(caption_ids=ids)
+        media.media_urls_changed(caption_ids=ids)
 
 
 # --- Filters -------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from catalog.import_schema import (
     place,
     validate_document,
 )
-from catalog.media import media_validation_enqueue
+from catalog.media import media_urls_changed
 from catalog.models import (
     CaptionTrack,
     Episode,
@@ -44,7 +44,6 @@ from catalog.models import (
     Series,
     StreamSource,
     Title,
-    ValidationStatus,
     Video,
     Visibility,
 )
@@ -121,7 +120,7 @@ def import_catalog(
                 raise errors.failure()
             if dry_run:
                 raise _Rollback
-            media_validation_enqueue(
+            media_urls_changed(
                 stream_ids=importer.streams_to_check, caption_ids=importer.captions_to_check
             )
     except _Rollback:
@@ -144,7 +143,8 @@ class _Importer:
         self.allow_past = allow_past
         self.errors = errors
         self.report = report
-        # New media, or media whose URL changed: checked once the import commits.
+        # New media, or media whose URL changed: their verdicts are reset and checks queued
+        # (media_urls_changed) once every record is written.
         self.streams_to_check: list[Any] = []
         self.captions_to_check: list[Any] = []
 
@@ -289,8 +289,6 @@ class _Importer:
             stream = existing.get(tag) or StreamSource(video=video, quality_tag=tag)
             url = item["url"]
             needs_check = stream._state.adding or stream.stream_url != url
-            if not stream._state.adding and stream.stream_url != url:
-                _reset_verdict(stream)
             primary = item.get("is_primary", False)
             changed |= needs_check or stream.is_primary != primary
             stream.stream_url = url
@@ -313,8 +311,6 @@ class _Importer:
             caption = existing.get(code) or CaptionTrack(video=video, language_code=code)
             url = item["url"]
             needs_check = caption._state.adding or caption.caption_url != url
-            if not caption._state.adding and caption.caption_url != url:
-                _reset_verdict(caption)
             default = item.get("is_default", False)
             changed |= needs_check or caption.is_default != default
             caption.caption_url = url
@@ -355,12 +351,6 @@ class _Importer:
 
 def _any_of(names: Iterable[Any]) -> str:
     return "^(" + "|".join(re.escape(str(name)) for name in names) + ")$"
-
-
-def _reset_verdict(row: StreamSource | CaptionTrack) -> None:
-    row.validation_status = ValidationStatus.UNKNOWN
-    row.validation_message = ""
-    row.last_validated_at = None
 
 
 def _snapshot(model: Any) -> tuple[Any, ...]:
