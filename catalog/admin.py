@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from catalog import media, services
+from catalog import media, publishing, services
 from catalog.models import (
     AvailabilityState,
     CaptionTrack,
@@ -215,14 +215,12 @@ class MediaVerdictFilter(KnownValueFilter):
 
 
 class MediaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
-    """Rules across the rows of one submission, which no single row can see."""
+    """Rules across the rows of one submission, which no single row can see: the publishing
+    rules of catalog/publishing.py, applied to the rows as submitted."""
 
-    flag: str = ""
-    flag_label: str = ""
-
-    def kept_forms(self) -> list[Any]:
+    def kept_rows(self) -> list[dict[str, Any]]:
         return [
-            form
+            form.cleaned_data
             for form in self.forms
             if form.is_valid()
             if form.has_changed() or form.instance.pk
@@ -237,37 +235,32 @@ class MediaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
             return parent.season.series.visibility == Visibility.VISIBLE
         return False
 
+    def rows_problems(self) -> list[str]:
+        raise NotImplementedError
+
     def clean(self) -> None:
         super().clean()
-        flagged = [form for form in self.kept_forms() if form.cleaned_data.get(self.flag)]
-        if len(flagged) > 1:
-            raise ValidationError(
-                f"Only one {self.flag_label} is allowed; {len(flagged)} are marked."
-            )
-        if not flagged and self.parent_is_visible():
-            raise ValidationError(
-                f"Viewers can see this title, so it needs a {self.flag_label}. Hide the title "
-                "first to remove it."
-            )
+        problems = self.rows_problems()
+        if problems:
+            raise ValidationError(problems)
 
 
 class StreamFormSet(MediaFormSet):
-    flag = "is_primary"
-    flag_label = "primary stream"
+    def rows_problems(self) -> list[str]:
+        return publishing.stream_rows_problems(
+            primary_flags=[bool(row.get("is_primary")) for row in self.kept_rows()],
+            title_stays_visible=self.parent_is_visible(),
+        )
 
 
 class CaptionFormSet(MediaFormSet):
-    flag = "is_default"
-    flag_label = "default caption track"
-
-    def clean(self) -> None:
-        super().clean()
-        languages = [form.cleaned_data.get("language_code") for form in self.kept_forms()]
-        repeated = sorted({code for code in languages if code and languages.count(code) > 1})
-        if repeated:
-            raise ValidationError(
-                f"One caption track per language: {', '.join(repeated)} appears more than once."
-            )
+    def rows_problems(self) -> list[str]:
+        rows = self.kept_rows()
+        return publishing.caption_rows_problems(
+            default_flags=[bool(row.get("is_default")) for row in rows],
+            language_codes=[row.get("language_code") or "" for row in rows],
+            title_stays_visible=self.parent_is_visible(),
+        )
 
 
 def verdict(obj: StreamSource | CaptionTrack) -> SafeString:
@@ -431,7 +424,7 @@ class TitleAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     def publishing_checklist(self, obj: Title) -> SafeString:
         if obj.pk is None:
             return format_html("<em>{}</em>", "Save the title first, then add its media.")
-        problems = services.publishing_problems(obj)
+        problems = publishing.publishing_problems(obj)
         if not problems:
             return badge("Ready: every stream and caption rule holds", "green")
         return format_html(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.dateparse import parse_datetime
 
+from catalog import publishing
 from catalog.models import (
     CaptionTrack,
     Episode,
@@ -302,6 +303,9 @@ class Record:
     """A JSON object with declared fields; any other field is an error (a typo, most often)."""
 
     fields: Mapping[str, Spec]
+    # Rules across fields, beyond each field's own type: each yields (field, message) for
+    # every way a record breaks it. A rule skips ill-typed values: the fields report those.
+    rules: tuple[Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]], ...] = ()
 
     def check_record(self, value: Any, where: str, errors: Errors) -> None:
         if not isinstance(value, Mapping):
@@ -319,6 +323,9 @@ class Record:
                 spec.check(value[name], where, name, errors)
             elif spec.required:
                 errors.add(where, name, "is required.")
+        for rule in self.rules:
+            for name, message in rule(value):
+                errors.add(where, name, message)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -426,8 +433,35 @@ CAPTION = Record(
 
 MEDIA: dict[str, Spec] = {
     "streams": ListOf(item=STREAM, max_items=MAX_STREAMS, unique="quality_tag", unique_nulls=True),
-    "captions": ListOf(item=CAPTION, max_items=MAX_CAPTIONS, unique="language_code"),
+    # Captions are keyed by language too, but "one track per language" is a publishing rule:
+    # _media_rules reports a repeat in the admin's words.
+    "captions": ListOf(item=CAPTION, max_items=MAX_CAPTIONS),
 }
+
+
+def _media_rules(record: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """The rules across one movie's or episode's streams and captions, in the same words as
+    the admin's inline formsets (catalog/publishing.py). Its visibility is the importer's
+    to apply, through title_publish, once the media are written."""
+    streams, captions = _objects(record.get("streams")), _objects(record.get("captions"))
+    for problem in publishing.stream_rows_problems(
+        primary_flags=[stream.get("is_primary") is True for stream in streams],
+        title_stays_visible=False,
+    ):
+        yield "streams", problem
+    for problem in publishing.caption_rows_problems(
+        default_flags=[caption.get("is_default") is True for caption in captions],
+        language_codes=[
+            code for caption in captions if isinstance(code := caption.get("language_code"), str)
+        ],
+        title_stays_visible=False,
+    ):
+        yield "captions", problem
+
+
+def _objects(value: Any) -> list[Mapping[str, Any]]:
+    """The JSON objects of a list; nothing for a value of another type (reported elsewhere)."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
 
 
 def _title_fields(model: type[Movie] | type[Series]) -> dict[str, Spec]:
@@ -458,7 +492,8 @@ MOVIE = Record(
         ),
         "release_year": _range(Movie, "release_year", required=True),
         **MEDIA,
-    }
+    },
+    rules=(_media_rules,),
 )
 
 EPISODE = Record(
@@ -469,7 +504,8 @@ EPISODE = Record(
         "duration_minutes": _range(Episode, "duration_minutes", maximum=MAX_DURATION_MINUTES),
         "release_year": _range(Episode, "release_year"),
         **MEDIA,
-    }
+    },
+    rules=(_media_rules,),
 )
 
 SEASON = Record(
