@@ -23,16 +23,8 @@ from django.utils.text import slugify
 
 from catalog import services
 from catalog.import_json import parse_document
-from catalog.import_schema import (
-    RATING_BY_LABEL,
-    SCHEMA_VERSION,
-    Errors,
-    FileRefused,
-    ImportFailed,
-    parse_aware_datetime,
-    place,
-    validate_document,
-)
+from catalog.import_schema import RATING_BY_LABEL, SCHEMA_VERSION, validate_document
+from catalog.import_types import Errors, FileRefused, ImportFailed, parse_aware_datetime, place
 from catalog.media import media_urls_changed
 from catalog.models import (
     CaptionTrack,
