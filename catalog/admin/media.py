@@ -101,10 +101,12 @@ class MediaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
         raise NotImplementedError
 
     def clean(self) -> None:
-        super().clean()
+        # The rules before super().clean(): its unique check would answer a language given
+        # twice with only "Please correct the duplicate data for language_code."
         problems = self.rows_problems()
         if problems:
             raise ValidationError(problems)
+        super().clean()
 
 
 class StreamFormSet(MediaFormSet):
