@@ -1,4 +1,4 @@
-"""Catalog import and export in one JSON schema (documented in docs/catalog-import.md).
+"""Catalog import, in the JSON schema export writes (documented in docs/catalog-import.md).
 
 The import is all or nothing. First the whole document is checked against the declared
 schema (catalog/import_schema.py) without touching the database: types are never coerced and
@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -30,7 +29,6 @@ from catalog.models import (
     CaptionTrack,
     Episode,
     Genre,
-    MaturityRating,
     Movie,
     Season,
     Series,
@@ -45,7 +43,6 @@ __all__ = [
     "FileRefused",
     "ImportFailed",
     "ImportReport",
-    "export_catalog",
     "import_catalog",
     "parse_document",
 ]
@@ -351,93 +348,3 @@ def _snapshot(model: Any) -> tuple[Any, ...]:
         for f in model._meta.concrete_fields
         if f.attname not in {"updated_at", "updated_by_id"} and not f.generated
     )
-
-
-# --- export --------------------------------------------------------------------------------
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat()
-
-
-def _media_out(video: Video) -> dict[str, Any]:
-    return {
-        "streams": [
-            {
-                "url": stream.stream_url,
-                "quality_tag": stream.quality_tag,
-                "drm_required": stream.drm_required,
-                "is_primary": stream.is_primary,
-            }
-            for stream in sorted(video.stream_sources.all(), key=lambda s: s.quality_tag or "")
-        ],
-        "captions": [
-            {
-                "language_code": caption.language_code,
-                "url": caption.caption_url,
-                "format": caption.format,
-                "is_default": caption.is_default,
-            }
-            for caption in sorted(video.caption_tracks.all(), key=lambda c: c.language_code)
-        ],
-    }
-
-
-def _title_out(title: Title) -> dict[str, Any]:
-    return {
-        "title": title.title,
-        "synopsis": title.synopsis,
-        "genres": sorted(genre.name for genre in title.genres.all()),
-        "maturity_rating": MaturityRating(title.maturity_rating).label,
-        "poster_url": title.poster_url,
-        "availability_start": _iso(title.availability_start),
-        "availability_end": _iso(title.availability_end),
-        "visibility": title.visibility,
-    }
-
-
-def export_catalog() -> dict[str, Any]:
-    """The whole catalog in the import schema. Stream URLs are decrypted: guard the file."""
-    movies = Movie.objects.order_by("title").prefetch_related(
-        "genres", "stream_sources", "caption_tracks"
-    )
-    series = Series.objects.order_by("title").prefetch_related(
-        "genres", "seasons__episodes__stream_sources", "seasons__episodes__caption_tracks"
-    )
-    return {
-        "version": SCHEMA_VERSION,
-        "genres": [{"name": g.name, "slug": g.slug} for g in Genre.objects.order_by("name")],
-        "movies": [
-            {
-                **_title_out(movie),
-                "duration_minutes": movie.duration_minutes,
-                "release_year": movie.release_year,
-                **_media_out(movie),
-            }
-            for movie in movies
-        ],
-        "series": [
-            {
-                **_title_out(show),
-                "seasons": [
-                    {
-                        "number": season.number,
-                        "title": season.title,
-                        "episodes": [
-                            {
-                                "number": episode.number,
-                                "title": episode.title,
-                                "synopsis": episode.synopsis,
-                                "duration_minutes": episode.duration_minutes,
-                                "release_year": episode.release_year,
-                                **_media_out(episode),
-                            }
-                            for episode in sorted(season.episodes.all(), key=lambda e: e.number)
-                        ],
-                    }
-                    for season in sorted(show.seasons.all(), key=lambda s: s.number)
-                ],
-            }
-            for show in series
-        ],
-    }
