@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from catalog.import_schema import MAX_INTEGER_DIGITS, FileRefused, Unrepresentable, clip
+from catalog.import_types import MAX_INTEGER_DIGITS, FileRefused, Unrepresentable, clip
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 # A catalog is 9 levels deep (document, series, a series, seasons, a season, episodes, an

@@ -1,4 +1,4 @@
-"""Catalog import and export in one JSON schema (documented in docs/catalog-import.md).
+"""Catalog import, in the JSON schema export writes (documented in docs/catalog-import.md).
 
 The import is all or nothing. First the whole document is checked against the declared
 schema (catalog/import_schema.py) without touching the database: types are never coerced and
@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,28 +22,18 @@ from django.utils.text import slugify
 
 from catalog import services
 from catalog.import_json import parse_document
-from catalog.import_schema import (
-    RATING_BY_LABEL,
-    SCHEMA_VERSION,
-    Errors,
-    FileRefused,
-    ImportFailed,
-    parse_aware_datetime,
-    place,
-    validate_document,
-)
-from catalog.media import media_validation_enqueue
+from catalog.import_schema import RATING_BY_LABEL, SCHEMA_VERSION, validate_document
+from catalog.import_types import Errors, FileRefused, ImportFailed, parse_aware_datetime, place
+from catalog.media import media_urls_changed
 from catalog.models import (
     CaptionTrack,
     Episode,
     Genre,
-    MaturityRating,
     Movie,
     Season,
     Series,
     StreamSource,
     Title,
-    ValidationStatus,
     Video,
     Visibility,
 )
@@ -54,7 +43,6 @@ __all__ = [
     "FileRefused",
     "ImportFailed",
     "ImportReport",
-    "export_catalog",
     "import_catalog",
     "parse_document",
 ]
@@ -121,7 +109,7 @@ def import_catalog(
                 raise errors.failure()
             if dry_run:
                 raise _Rollback
-            media_validation_enqueue(
+            media_urls_changed(
                 stream_ids=importer.streams_to_check, caption_ids=importer.captions_to_check
             )
     except _Rollback:
@@ -144,7 +132,8 @@ class _Importer:
         self.allow_past = allow_past
         self.errors = errors
         self.report = report
-        # New media, or media whose URL changed: checked once the import commits.
+        # New media, or media whose URL changed: their verdicts are reset and checks queued
+        # (media_urls_changed) once every record is written.
         self.streams_to_check: list[Any] = []
         self.captions_to_check: list[Any] = []
 
@@ -289,8 +278,6 @@ class _Importer:
             stream = existing.get(tag) or StreamSource(video=video, quality_tag=tag)
             url = item["url"]
             needs_check = stream._state.adding or stream.stream_url != url
-            if not stream._state.adding and stream.stream_url != url:
-                _reset_verdict(stream)
             primary = item.get("is_primary", False)
             changed |= needs_check or stream.is_primary != primary
             stream.stream_url = url
@@ -313,8 +300,6 @@ class _Importer:
             caption = existing.get(code) or CaptionTrack(video=video, language_code=code)
             url = item["url"]
             needs_check = caption._state.adding or caption.caption_url != url
-            if not caption._state.adding and caption.caption_url != url:
-                _reset_verdict(caption)
             default = item.get("is_default", False)
             changed |= needs_check or caption.is_default != default
             caption.caption_url = url
@@ -357,105 +342,9 @@ def _any_of(names: Iterable[Any]) -> str:
     return "^(" + "|".join(re.escape(str(name)) for name in names) + ")$"
 
 
-def _reset_verdict(row: StreamSource | CaptionTrack) -> None:
-    row.validation_status = ValidationStatus.UNKNOWN
-    row.validation_message = ""
-    row.last_validated_at = None
-
-
 def _snapshot(model: Any) -> tuple[Any, ...]:
     return tuple(
         getattr(model, f.attname)
         for f in model._meta.concrete_fields
         if f.attname not in {"updated_at", "updated_by_id"} and not f.generated
     )
-
-
-# --- export --------------------------------------------------------------------------------
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat()
-
-
-def _media_out(video: Video) -> dict[str, Any]:
-    return {
-        "streams": [
-            {
-                "url": stream.stream_url,
-                "quality_tag": stream.quality_tag,
-                "drm_required": stream.drm_required,
-                "is_primary": stream.is_primary,
-            }
-            for stream in sorted(video.stream_sources.all(), key=lambda s: s.quality_tag or "")
-        ],
-        "captions": [
-            {
-                "language_code": caption.language_code,
-                "url": caption.caption_url,
-                "format": caption.format,
-                "is_default": caption.is_default,
-            }
-            for caption in sorted(video.caption_tracks.all(), key=lambda c: c.language_code)
-        ],
-    }
-
-
-def _title_out(title: Title) -> dict[str, Any]:
-    return {
-        "title": title.title,
-        "synopsis": title.synopsis,
-        "genres": sorted(genre.name for genre in title.genres.all()),
-        "maturity_rating": MaturityRating(title.maturity_rating).label,
-        "poster_url": title.poster_url,
-        "availability_start": _iso(title.availability_start),
-        "availability_end": _iso(title.availability_end),
-        "visibility": title.visibility,
-    }
-
-
-def export_catalog() -> dict[str, Any]:
-    """The whole catalog in the import schema. Stream URLs are decrypted: guard the file."""
-    movies = Movie.objects.order_by("title").prefetch_related(
-        "genres", "stream_sources", "caption_tracks"
-    )
-    series = Series.objects.order_by("title").prefetch_related(
-        "genres", "seasons__episodes__stream_sources", "seasons__episodes__caption_tracks"
-    )
-    return {
-        "version": SCHEMA_VERSION,
-        "genres": [{"name": g.name, "slug": g.slug} for g in Genre.objects.order_by("name")],
-        "movies": [
-            {
-                **_title_out(movie),
-                "duration_minutes": movie.duration_minutes,
-                "release_year": movie.release_year,
-                **_media_out(movie),
-            }
-            for movie in movies
-        ],
-        "series": [
-            {
-                **_title_out(show),
-                "seasons": [
-                    {
-                        "number": season.number,
-                        "title": season.title,
-                        "episodes": [
-                            {
-                                "number": episode.number,
-                                "title": episode.title,
-                                "synopsis": episode.synopsis,
-                                "duration_minutes": episode.duration_minutes,
-                                "release_year": episode.release_year,
-                                **_media_out(episode),
-                            }
-                            for episode in sorted(season.episodes.all(), key=lambda e: e.number)
-                        ],
-                    }
-                    for season in sorted(show.seasons.all(), key=lambda s: s.number)
-                ],
-            }
-            for show in series
-        ],
-    }

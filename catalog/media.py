@@ -99,6 +99,29 @@ def media_validation_enqueue(
     return len(streams) + len(captions)
 
 
+def media_urls_changed(
+    *, stream_ids: Iterable[UUID | str] = (), caption_ids: Iterable[UUID | str] = ()
+) -> int:
+    """Streams and captions that are new or whose URL changed: forget their verdicts, then
+    queue a check for each once the current transaction commits. Returns the checks queued.
+
+    The verdict was about the old URL, so it must not stay on screen until the check runs
+    (a new row's verdict is already UNKNOWN: resetting it costs nothing). One UPDATE per
+    model, none for an empty list. The admin and the importer both call this.
+    """
+    streams, captions = list(stream_ids), list(caption_ids)
+    unknown = {
+        "validation_status": ValidationStatus.UNKNOWN,
+        "validation_message": "",
+        "last_validated_at": None,
+    }
+    if streams:
+        StreamSource.objects.filter(pk__in=streams).update(**unknown)
+    if captions:
+        CaptionTrack.objects.filter(pk__in=captions).update(**unknown)
+    return media_validation_enqueue(stream_ids=streams, caption_ids=captions)
+
+
 def videos_of(title: Title) -> QuerySet[Video]:
     if isinstance(title, Movie):
         return Video.objects.filter(pk=title.pk)

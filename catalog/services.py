@@ -2,7 +2,8 @@
 
 The admin and the importer both call these, so an editor and a staff import obey the same
 rules: slugs are made once, audit fields always name who saved, and a title becomes VISIBLE
-only through :func:`title_publish`, which checks streams and captions first.
+only through :func:`title_publish`, which checks streams and captions first (the rules are
+in catalog/publishing.py).
 """
 
 from __future__ import annotations
@@ -15,20 +16,11 @@ from typing import TypeVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog.models import (
-    Episode,
-    Genre,
-    Movie,
-    Series,
-    StreamSource,
-    Title,
-    Video,
-    Visibility,
-)
+from catalog.models import Episode, Genre, Movie, Series, Title, Video, Visibility
+from catalog.publishing import publishing_problems
 
 TitleT = TypeVar("TitleT", Movie, Series)
 
@@ -88,48 +80,6 @@ class PublishOutcome:
     title: Title
     published: bool
     problems: tuple[str, ...]
-
-
-def playable_problems(video: Video, label: str) -> list[str]:
-    """What stops one movie or episode from being published (uses prefetched rows if any)."""
-    streams = list(video.stream_sources.all())
-    captions = list(video.caption_tracks.all())
-    problems = []
-    if not any(stream.is_primary for stream in streams):
-        problems.append(f"{label}: no primary stream")
-    if not captions:
-        problems.append(f"{label}: no caption track")
-    elif sum(caption.is_default for caption in captions) != 1:
-        problems.append(f"{label}: no default caption track")
-    return problems
-
-
-def publishing_problems(title: Title) -> list[str]:
-    """Every reason ``title`` cannot become VISIBLE now; empty when it can."""
-    if isinstance(title, Movie):
-        return playable_problems(title, "The movie")
-    if isinstance(title, Series):
-        episodes = list(
-            Episode.objects.filter(season__series=title)
-            .select_related("season")
-            .prefetch_related(
-                Prefetch(
-                    "stream_sources",
-                    queryset=StreamSource.objects.only("id", "video_id", "is_primary"),
-                ),
-                "caption_tracks",
-            )
-        )
-        if not episodes:
-            return ["The series has no episodes"]
-        return [
-            problem
-            for episode in episodes
-            for problem in playable_problems(
-                episode, f"S{episode.season.number}E{episode.number} “{episode.title}”"
-            )
-        ]
-    raise TypeError(f"Not a title: {title!r}")
 
 
 def title_publish(*, title: Title, by: AbstractBaseUser | None) -> PublishOutcome:

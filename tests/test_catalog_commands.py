@@ -209,7 +209,9 @@ def test_it_upserts_by_title_ignoring_case(tmp_path: Path, editor: Any) -> None:
         ),
         (
             lambda d: d["movies"][0]["captions"][1].update(is_default=True),
-            "movies[0] “Harbour Lights” captions[1]: is_default: This title already has a default",
+            # The admin's words (catalog/publishing.py), found before any database work.
+            "movies[0] “Harbour Lights”: captions: Only one default caption track is allowed; "
+            "2 are marked.",
         ),
         (
             lambda d: d["movies"][1].update(title="harbour lights"),

@@ -26,7 +26,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from catalog.import_json import MAX_DEPTH, MAX_FILE_BYTES
-from catalog.import_schema import MAX_LISTED_ERRORS
+from catalog.import_types import MAX_LISTED_ERRORS
 from catalog.importer import FileRefused, ImportFailed, import_catalog, parse_document
 from catalog.models import (
     CaptionTrack,

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from catalog.importer import export_catalog
+from catalog.exporter import export_catalog
 
 
 class Command(BaseCommand):

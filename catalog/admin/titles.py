@@ -1,4 +1,7 @@
-"""The editors' admin: list pages that say what needs attention, rules applied on save.
+# mypy: warn-return-any=False
+# (pyproject.toml's "*.admin" override, for this module of the admin package: ModelAdmin is
+# generic only under django-stubs-ext's runtime patch, so super().get_queryset() is Any.)
+"""The movie, series, season and episode admins: list columns, filters, actions, the save path.
 
 Every list page runs a fixed number of queries whatever the catalog size: genres are
 prefetched and media verdicts are counted in one annotated query (tests assert the counts).
@@ -6,353 +9,38 @@ prefetched and media verdicts are counted in one annotated query (tests assert t
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q, QuerySet, Value
-from django.forms import BaseInlineFormSet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from catalog import media, services
+from catalog import media, publishing, services
+from catalog.admin.badges import AVAILABILITY_COLOURS, badge
+from catalog.admin.filters import AvailabilityFilter, MediaVerdictFilter, media_verdict_counts
+from catalog.admin.media import (
+    CaptionTrackInline,
+    StreamSourceInline,
+    media_preview,
+    queue_checks_for_changed_media,
+)
 from catalog.models import (
-    AvailabilityState,
     CaptionTrack,
     Episode,
-    Genre,
     Movie,
     Season,
     Series,
     StreamSource,
     Title,
-    ValidationStatus,
     Video,
     Visibility,
 )
-from streaming_portal.infra.admin_input import KnownValueFilter, SafeInputAdmin, TextRulesAdmin
-from streaming_portal.infra.origin import browser_url
-
-BADGE_COLOURS = {
-    "green": ("#0f5132", "#d1e7dd"),
-    "red": ("#842029", "#f8d7da"),
-    "amber": ("#664d03", "#fff3cd"),
-    "blue": ("#084298", "#cfe2ff"),
-    "grey": ("#41464b", "#e2e3e5"),
-}
-AVAILABILITY_COLOURS = {
-    AvailabilityState.UPCOMING: "blue",
-    AvailabilityState.LIVE: "green",
-    AvailabilityState.LAST_CHANCE: "amber",
-    AvailabilityState.EXPIRED: "grey",
-}
-VERDICT_COLOURS = {
-    ValidationStatus.VALID: "green",
-    ValidationStatus.INVALID: "red",
-    ValidationStatus.UNKNOWN: "grey",
-}
-
-
-def badge(text: str, colour: str, title: str = "") -> SafeString:
-    foreground, background = BADGE_COLOURS[colour]
-    return format_html(
-        '<span class="portal-badge" title="{}" style="color:{};background:{};padding:2px 8px;'
-        'border-radius:10px;font-weight:600;font-size:11px;white-space:nowrap">{}</span>',
-        title,
-        foreground,
-        background,
-        text,
-    )
-
-
-def media_verdict_counts(lookup: str) -> dict[str, Any]:
-    """Annotations counting INVALID and UNKNOWN streams and captions under ``lookup``."""
-
-    def count(status: str) -> Any:
-        return sum(
-            (
-                Count(
-                    f"{lookup}{relation}",
-                    filter=Q(**{f"{lookup}{relation}__validation_status": status}),
-                    distinct=True,
-                )
-                for relation in ("stream_sources", "caption_tracks")
-            ),
-            start=Value(0),
-        )
-
-    total = sum(
-        (
-            Count(f"{lookup}{relation}", distinct=True)
-            for relation in ("stream_sources", "caption_tracks")
-        ),
-        start=Value(0),
-    )
-    return {
-        "media_invalid": count(ValidationStatus.INVALID),
-        "media_unknown": count(ValidationStatus.UNKNOWN),
-        "media_total": total,
-    }
-
-
-def media_preview(video: Video, poster_url: str = "") -> SafeString:
-    """A player for the primary stream and its captions, served from the origin (staff only)."""
-    primary = next((s for s in video.stream_sources.all() if s.is_primary), None)
-    if primary is None:
-        return format_html("<em>{}</em>", "Add a primary stream to preview it here.")
-    tracks = format_html_join(
-        "",
-        '<track kind="subtitles" src="{}" srclang="{}" label="{}"{}>',
-        (
-            (
-                browser_url(caption.caption_url),
-                caption.language_code,
-                str(caption),
-                SafeString(" default") if caption.is_default else "",
-            )
-            for caption in video.caption_tracks.all()
-        ),
-    )
-    return format_html(
-        '<video controls preload="metadata" width="480" poster="{}" src="{}" '
-        'style="background:#000;border-radius:6px">{}</video>'
-        "<br><small>Playlist: {} · plays in browsers with native HLS (Safari, Chrome).</small>",
-        browser_url(poster_url) if poster_url else "",
-        browser_url(primary.stream_url),
-        tracks,
-        primary.stream_url,
-    )
-
-
-def queue_checks_for_changed_media(formset: Any) -> None:
-    """After an inline formset saved: check every new stream or caption, and every one whose
-    URL changed (the URL is what a check looks at)."""
-    url_field = {StreamSource: "stream_url", CaptionTrack: "caption_url"}.get(formset.model)
-    if url_field is None:
-        return
-    changed_ids = [obj.pk for obj, changed in formset.changed_objects if url_field in changed]
-    # A new URL has no verdict yet: the old one must not stay on screen until the check runs.
-    formset.model.objects.filter(pk__in=changed_ids).update(
-        validation_status=ValidationStatus.UNKNOWN, validation_message="", last_validated_at=None
-    )
-    ids = [obj.pk for obj in formset.new_objects] + changed_ids
-    if formset.model is StreamSource:
-        media.media_validation_enqueue(stream_ids=ids)
-    else:
-        media.media_validation_enqueue(caption_ids=ids)
-
-
-# --- Filters -------------------------------------------------------------------------------
-
-
-class AvailabilityFilter(KnownValueFilter):
-    title = "availability"
-    parameter_name = "availability"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(state.value, state.label) for state in AvailabilityState]
-
-    def filter(self, request: HttpRequest, queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
-        now = timezone.now()
-        soon = now + timedelta(days=settings.LAST_CHANCE_DAYS)
-        conditions = {
-            AvailabilityState.UPCOMING: Q(availability_start__gt=now),
-            # As on the badge: "Live" titles are those not in their last days.
-            AvailabilityState.LIVE: Q(availability_start__lte=now, availability_end__gt=soon),
-            AvailabilityState.LAST_CHANCE: Q(
-                availability_start__lte=now, availability_end__gt=now, availability_end__lte=soon
-            ),
-            AvailabilityState.EXPIRED: Q(availability_end__lte=now),
-        }
-        return queryset.filter(conditions[AvailabilityState(value)])
-
-
-class MediaVerdictFilter(KnownValueFilter):
-    title = "media validation"
-    parameter_name = "media"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [
-            ("invalid", "Has invalid media"),
-            ("unknown", "Has unchecked media"),
-            ("valid", "All media valid"),
-            ("none", "Has no media"),
-            ("attention", "Needs attention: visible, primary stream or default caption not valid"),
-        ]
-
-    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any) -> None:
-        super().__init__(request, params, model, model_admin)
-        self.media_lookup = getattr(model_admin, "media_lookup", "")
-
-    def filter(self, request: HttpRequest, queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
-        if value == "invalid":
-            return queryset.filter(media_invalid__gt=0)
-        if value == "unknown":
-            return queryset.filter(media_invalid=0, media_unknown__gt=0)
-        if value == "valid":
-            return queryset.filter(media_invalid=0, media_unknown=0, media_total__gt=0)
-        if value == "none":
-            return queryset.filter(media_total=0)
-        if value == "attention":
-            unsound = Video.objects.filter(
-                Q(stream_sources__is_primary=True) & ~Q(stream_sources__validation_status="VALID")
-                | Q(caption_tracks__is_default=True) & ~Q(caption_tracks__validation_status="VALID")
-            ).values("pk")
-            lookup = getattr(self, "media_lookup", "")
-            visible = (
-                Q(visibility=Visibility.VISIBLE)
-                if hasattr(queryset.model, "visibility")
-                else (Q(season__series__visibility=Visibility.VISIBLE))
-            )
-            return queryset.filter(visible, **{f"{lookup}pk__in": unsound}).distinct()
-        return queryset
-
-
-# --- Inlines -------------------------------------------------------------------------------
-
-
-class MediaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
-    """Rules across the rows of one submission, which no single row can see."""
-
-    flag: str = ""
-    flag_label: str = ""
-
-    def kept_forms(self) -> list[Any]:
-        return [
-            form
-            for form in self.forms
-            if form.is_valid()
-            if form.has_changed() or form.instance.pk
-            if not form.cleaned_data.get("DELETE")
-        ]
-
-    def parent_is_visible(self) -> bool:
-        parent = self.instance
-        if isinstance(parent, Movie):
-            return parent.visibility == Visibility.VISIBLE
-        if isinstance(parent, Episode) and parent.season_id:
-            return parent.season.series.visibility == Visibility.VISIBLE
-        return False
-
-    def clean(self) -> None:
-        super().clean()
-        flagged = [form for form in self.kept_forms() if form.cleaned_data.get(self.flag)]
-        if len(flagged) > 1:
-            raise ValidationError(
-                f"Only one {self.flag_label} is allowed; {len(flagged)} are marked."
-            )
-        if not flagged and self.parent_is_visible():
-            raise ValidationError(
-                f"Viewers can see this title, so it needs a {self.flag_label}. Hide the title "
-                "first to remove it."
-            )
-
-
-class StreamFormSet(MediaFormSet):
-    flag = "is_primary"
-    flag_label = "primary stream"
-
-
-class CaptionFormSet(MediaFormSet):
-    flag = "is_default"
-    flag_label = "default caption track"
-
-    def clean(self) -> None:
-        super().clean()
-        languages = [form.cleaned_data.get("language_code") for form in self.kept_forms()]
-        repeated = sorted({code for code in languages if code and languages.count(code) > 1})
-        if repeated:
-            raise ValidationError(
-                f"One caption track per language: {', '.join(repeated)} appears more than once."
-            )
-
-
-def verdict(obj: StreamSource | CaptionTrack) -> SafeString:
-    if obj._state.adding:  # a UUID pk is set before the first save, so ask the state
-        return badge("Checked after saving", "grey")
-    checked = (
-        f"checked {timezone.localtime(obj.last_validated_at):%Y-%m-%d %H:%M}"
-        if obj.last_validated_at
-        else "never checked"
-    )
-    return format_html(
-        "{} <small>{}</small><br><small>{}</small>",
-        badge(
-            obj.get_validation_status_display(),
-            VERDICT_COLOURS[ValidationStatus(obj.validation_status)],
-        ),
-        checked,
-        obj.validation_message,
-    )
-
-
-class StreamSourceInline(TextRulesAdmin, admin.TabularInline):  # type: ignore[type-arg]
-    model = StreamSource
-    formset = StreamFormSet
-    fields = ["stream_url", "quality_tag", "drm_required", "is_primary", "media_verdict"]
-    readonly_fields = ["media_verdict"]
-    extra = 0
-    min_num = 0
-
-    @admin.display(description="Validation")
-    def media_verdict(self, obj: StreamSource) -> SafeString:
-        return verdict(obj)
-
-
-class CaptionTrackInline(TextRulesAdmin, admin.TabularInline):  # type: ignore[type-arg]
-    model = CaptionTrack
-    # A plain one-line input: the admin's default URL widget adds a "Currently:" link above it.
-    formfield_overrides = {
-        models.URLField: {
-            "assume_scheme": "https",
-            "widget": forms.URLInput(attrs={"class": "vURLField"}),
-        }
-    }
-    formset = CaptionFormSet
-    fields = ["language_code", "caption_url", "format", "is_default", "media_verdict"]
-    readonly_fields = ["media_verdict"]
-    extra = 0
-
-    @admin.display(description="Validation")
-    def media_verdict(self, obj: CaptionTrack) -> SafeString:
-        return verdict(obj)
-
-
-# --- Titles --------------------------------------------------------------------------------
-
-
-@admin.register(Genre)
-class GenreAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "slug", "movie_count", "series_count"]
-    search_fields = ["name"]
-    # Explicit: the counts group the rows, and grouped rows drop Meta.ordering, which leaves
-    # the autocomplete's pages unordered.
-    ordering = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Genre]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                movies=Count("movie_set", distinct=True), series=Count("series_set", distinct=True)
-            )
-        )
-
-    @admin.display(description="Movies", ordering="movies")
-    def movie_count(self, obj: Any) -> int:
-        return int(obj.movies)
-
-    @admin.display(description="Series", ordering="series")
-    def series_count(self, obj: Any) -> int:
-        return int(obj.series)
+from streaming_portal.infra.admin_input import SafeInputAdmin, TextRulesAdmin
 
 
 class PortalAdminMedia:
@@ -435,7 +123,7 @@ class TitleAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     def publishing_checklist(self, obj: Title) -> SafeString:
         if obj.pk is None:
             return format_html("<em>{}</em>", "Save the title first, then add its media.")
-        problems = services.publishing_problems(obj)
+        problems = publishing.publishing_problems(obj)
         if not problems:
             return badge("Ready: every stream and caption rule holds", "green")
         return format_html(
