@@ -1,5 +1,3 @@
-# (pyproject.toml's "*.admin" override, for this module of the admin package: ModelAdmin is
-# generic only under django-stubs-ext's runtime patch, so super().get_queryset() is Any.)
 """The genre admin: names, slugs and how many titles use each."""
 
 from __future__ import annotations

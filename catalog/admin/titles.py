@@ -1,5 +1,3 @@
-# (pyproject.toml's "*.admin" override, for this module of the admin package: ModelAdmin is
-# generic only under django-stubs-ext's runtime patch, so super().get_queryset() is Any.)
 """The movie, series, season and episode admins: list columns, filters, actions, the save path.
 
 Every list page runs a fixed number of queries whatever the catalog size: genres are
