@@ -8,11 +8,10 @@ page or a search result pages through both kinds at once, and a card never needs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
 from django.db.models import (
@@ -29,9 +28,9 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Profile
+from catalog import last_chance
 from catalog.models import Episode, Genre, MaturityRating, Movie, Season, Series
 from catalog.page_cache import time_to_live
 from catalog.search import search_query
@@ -103,7 +102,7 @@ class Card:
 
     @property
     def last_chance(self) -> bool:
-        return self.availability_end - timezone.now() < timedelta(days=settings.LAST_CHANCE_DAYS)
+        return last_chance.is_last_chance(self.availability_end)
 
     @property
     def leaves_on(self) -> datetime:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from catalog import last_chance
 from catalog.versions import catalog_version
 
 MAX_PAGE = 10_000
@@ -32,11 +33,10 @@ class Windowed(Protocol):
 def time_to_live(cards: Iterable[Windowed]) -> int:
     """BROWSE_CACHE_SECONDS, or less: until the first card changes what it shows."""
     now = timezone.now()
-    last_chance = timedelta(days=settings.LAST_CHANCE_DAYS)
     changes = [
         moment
         for card in cards
-        for moment in (card.availability_end, card.availability_end - last_chance)
+        for moment in (card.availability_end, last_chance.starts_at(card.availability_end))
         if moment > now
     ]
     soonest = min(changes, default=now + timedelta(seconds=settings.BROWSE_CACHE_SECONDS))

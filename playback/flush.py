@@ -62,14 +62,15 @@ RETURNING profile_id, video_id
 
 def progress_flush(*, everything: bool = False, now_ms: int | None = None) -> FlushReport:
     """Write the due buffered positions (all of them with ``everything``: --all, tests), and
-    any batch a dead worker left behind."""
+    any batch a dead worker left behind (with ``everything``, every claimed batch at once)."""
     now = now_ms if now_ms is not None else int(time.time() * 1000)
     lag_ms = 0 if everything else settings.PROGRESS_MAX_LAG_SECONDS * 1000
     own, claimed = live.claim_due(now_ms=now, lag_ms=lag_ms)
     batches, written = 0, 0
     for batch in live.claimed_batches():
-        if batch != own and now - live.claimed_at_ms(batch) < ORPHAN_AFTER_MS:
-            continue  # another worker's batch, still in its hands
+        if not everything and batch != own and now - live.claimed_at_ms(batch) < ORPHAN_AFTER_MS:
+            continue  # another worker's batch, still in its hands (--all writes it too: the
+            # upsert keeps the newest, so writing a batch twice changes nothing)
         written += batch_write(batch, now_ms=now)
         batches += 1
     return FlushReport(claimed=claimed, written=written, batches=batches)

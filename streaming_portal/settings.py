@@ -174,8 +174,9 @@ CACHES = {
         "OPTIONS": {**_REDIS_OPTIONS, "IGNORE_EXCEPTIONS": True},
     },
 }
-DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-DJANGO_REDIS_LOGGER = "streaming_portal.sessions"
+# An outage is reported once per request by the API (a warning with the 503) and by /readyz,
+# not by a traceback for every cache read it turned into a miss.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)

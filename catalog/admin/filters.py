@@ -6,14 +6,13 @@ media filter and the media badge both read them.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.utils import timezone
 
+from catalog import last_chance
 from catalog.models import AvailabilityState, ValidationStatus, Video, Visibility
 from streaming_portal.infra.admin_input import KnownValueFilter
 
@@ -57,13 +56,13 @@ class AvailabilityFilter(KnownValueFilter):
 
     def filter(self, request: HttpRequest, queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
         now = timezone.now()
-        soon = now + timedelta(days=settings.LAST_CHANCE_DAYS)
+        soon = now + last_chance.window()
         conditions = {
             AvailabilityState.UPCOMING: Q(availability_start__gt=now),
             # As on the badge: "Live" titles are those not in their last days.
-            AvailabilityState.LIVE: Q(availability_start__lte=now, availability_end__gt=soon),
+            AvailabilityState.LIVE: Q(availability_start__lte=now, availability_end__gte=soon),
             AvailabilityState.LAST_CHANCE: Q(
-                availability_start__lte=now, availability_end__gt=now, availability_end__lte=soon
+                availability_start__lte=now, availability_end__gt=now, availability_end__lt=soon
             ),
             AvailabilityState.EXPIRED: Q(availability_end__lte=now),
         }

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog import last_chance
 from catalog.fields import validate_fetchable_url
 from catalog.models.choices import AvailabilityState, MaturityRating, Visibility
 from catalog.querysets import TitleQuerySet, VideoQuerySet
@@ -249,7 +250,7 @@ class Title(ConstraintErrorsOnFields):
             return AvailabilityState.UPCOMING
         if at >= self.availability_end:
             return AvailabilityState.EXPIRED
-        if (self.availability_end - at).days < settings.LAST_CHANCE_DAYS:
+        if last_chance.is_last_chance(self.availability_end, at):
             return AvailabilityState.LAST_CHANCE
         return AvailabilityState.LIVE
 

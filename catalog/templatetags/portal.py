@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import template
-from django.conf import settings
-from django.utils import timezone
 
+from catalog import last_chance as last_chance_rule
 from catalog.languages import language_name
 from catalog.models import Title
 from catalog.progress_source import StoredPosition
@@ -41,7 +38,7 @@ def language(code: str) -> str:
 
 @register.filter
 def last_chance(title: Title) -> bool:
-    return title.availability_end - timezone.now() < timedelta(days=settings.LAST_CHANCE_DAYS)
+    return last_chance_rule.is_last_chance(title.availability_end)
 
 
 @register.filter
