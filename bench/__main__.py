@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("names", nargs="*", help=f"which to run (default: all of {BENCHMARKS})")
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
     parser.add_argument("--viewers", type=int, default=10_000, help="churn: simulated viewers")
-    parser.add_argument("--minutes", type=int, default=40, help="churn: simulated minutes")
+    parser.add_argument("--minutes", type=int, default=10, help="churn: simulated minutes")
     parser.add_argument(
         "--smoke", action="store_true", help="seconds each; fail only on failed requests"
     )

@@ -204,7 +204,7 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop of the simulation, read top t
     return outcome
 
 
-def run(viewers: int = 10_000, minutes: int = 40) -> BenchReport:
+def run(viewers: int = 10_000, minutes: int = 10) -> BenchReport:
     profiles, titles = prepare(viewers)
     new = simulate(profiles, titles, minutes=minutes, full_flush_per_end=False)
     old = simulate(profiles, titles, minutes=minutes, full_flush_per_end=True)
