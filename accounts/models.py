@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from accounts.querysets import ProfileQuerySet
-from catalog.validation import ConstraintErrorsOnFields
+from streaming_portal.infra.constraint_errors import ConstraintErrorsOnFields
 from streaming_portal.infra.text import single_line
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -30,6 +31,8 @@ from catalog.models import (
 )
 
 logger = logging.getLogger(__name__)
+STREAM_TASK = "catalog.tasks.validate_stream_source"
+CAPTION_TASK = "catalog.tasks.validate_caption_track"
 
 
 def stream_source_validate(*, stream_id: UUID | str) -> Verdict | None:
@@ -83,16 +86,17 @@ def _record(rows: QuerySet[StreamSource] | QuerySet[CaptionTrack], verdict: Verd
 def media_validation_enqueue(
     *, stream_ids: Iterable[UUID | str] = (), caption_ids: Iterable[UUID | str] = ()
 ) -> int:
-    """Queue a check per stream and caption once the current transaction commits."""
-    from catalog.tasks import validate_caption_track, validate_stream_source  # noqa: PLC0415
+    """Queue a check per stream and caption once the current transaction commits.
 
+    The tasks are sent by name: catalog/tasks.py imports this module, not the other way.
+    """
     streams, captions = [str(i) for i in stream_ids], [str(i) for i in caption_ids]
 
     def send() -> None:
         for stream_id in streams:
-            validate_stream_source.delay(stream_id)
+            current_app.send_task(STREAM_TASK, (stream_id,))
         for caption_id in captions:
-            validate_caption_track.delay(caption_id)
+            current_app.send_task(CAPTION_TASK, (caption_id,))
 
     if streams or captions:
         transaction.on_commit(send)

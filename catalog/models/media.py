@@ -12,7 +12,7 @@ from catalog.fields import EncryptedStreamURLField, validate_fetchable_url
 from catalog.languages import ISO_639_1_CODES, LANGUAGE_CHOICES, language_name
 from catalog.models.choices import ValidationStatus
 from catalog.models.titles import HTTPS_PREFIX, Video
-from catalog.validation import ConstraintErrorsOnFields
+from streaming_portal.infra.constraint_errors import ConstraintErrorsOnFields
 from streaming_portal.infra.text import single_line
 
 # A caption URL's file type, read from its path: a signed-URL query string may follow, but an

@@ -22,7 +22,7 @@ from catalog.fields import validate_fetchable_url
 from catalog.models.choices import AvailabilityState, MaturityRating, Visibility
 from catalog.querysets import TitleQuerySet, VideoQuerySet
 from catalog.search import SEARCH_CONFIG
-from catalog.validation import ConstraintErrorsOnFields
+from streaming_portal.infra.constraint_errors import ConstraintErrorsOnFields
 from streaming_portal.infra.text import multi_line, single_line
 
 HTTPS_PREFIX = "https://"
