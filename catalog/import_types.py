@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -161,13 +162,13 @@ def _character(char: str) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Spec:
+class Spec(ABC):
     """One field's declared type. ``check`` adds an error for each way a value departs."""
 
     required: bool = False
 
-    def check(self, value: Any, where: str, name: str, errors: Errors) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def check(self, value: Any, where: str, name: str, errors: Errors) -> None: ...
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,6 +6,7 @@ media and changed URLs to catalog.media.media_urls_changed.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django import forms
@@ -76,7 +77,7 @@ def queue_checks_for_changed_media(formset: Any) -> None:
         media_urls_changed(caption_ids=ids)
 
 
-class MediaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class MediaFormSet(BaseInlineFormSet, ABC):  # type: ignore[type-arg]
     """Rules across the rows of one submission, which no single row can see: the publishing
     rules of catalog/publishing.py, applied to the rows as submitted."""
 
@@ -97,8 +98,8 @@ class MediaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
             return parent.season.series.visibility == Visibility.VISIBLE
         return False
 
-    def rows_problems(self) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def rows_problems(self) -> list[str]: ...
 
     def clean(self) -> None:
         # The rules before super().clean(): its unique check would answer a language given

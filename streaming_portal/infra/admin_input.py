@@ -24,6 +24,7 @@ imports no app of the portal.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import admin, messages
@@ -154,7 +155,7 @@ class SafeInputAdmin(TextRulesAdmin):
         return super().response_action(request, queryset)  # type: ignore[misc]
 
 
-class KnownValueFilter(admin.SimpleListFilter):
+class KnownValueFilter(admin.SimpleListFilter, ABC):
     """A SimpleListFilter that filters only by the values it lists (``lookups``).
 
     Any other value (a stale link, a typo, junk) is refused with a message naming the filter,
@@ -175,5 +176,7 @@ class KnownValueFilter(admin.SimpleListFilter):
             )
         return self.filter(request, queryset, str(value))
 
-    def filter(self, request: HttpRequest, queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def filter(
+        self, request: HttpRequest, queryset: QuerySet[Any], value: str
+    ) -> QuerySet[Any]: ...
