@@ -283,9 +283,7 @@ def edge_file(  # noqa: PLR0911 - one refusal per check, in the order the docstr
     if not value or profile_id is None:
         return edge.forbidden("token_missing", "No playback token came with this request.")
     try:
-        kid = tokens.parse(value)[0].kid
-        ctx = tokens.viewer_context(profile_id=profile_id, session_id=session_id, kid=kid)
-        tokens.verify(value, path=request.path, ctx=ctx)
+        tokens.verify_viewer(value, path=request.path, profile_id=profile_id, session_id=session_id)
     except tokens.TokenRejected as rejection:
         return edge.forbidden(rejection.code, rejection.message)
     session = live.session_state(session_id)
