@@ -15,22 +15,19 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
+from accounts import identity_cache
 from accounts.models import Profile
 
 PROFILE_SESSION_KEY = "profile_id"
 
 
 def current_profile(request: HttpRequest) -> Profile | None:
-    """The chosen profile of the signed-in household, or None (one query, with the account)."""
+    """The chosen profile of the signed-in household, with its account, or None (one cache
+    read; one query when the identity cache does not hold it)."""
     profile_id = request.session.get(PROFILE_SESSION_KEY)
     if profile_id is None:
         return None
-    return (
-        Profile.objects.for_user(request.user)
-        .select_related("account")
-        .filter(pk=profile_id)
-        .first()
-    )
+    return identity_cache.profile_of_user(request.user, profile_id)
 
 
 def choose_profile(request: HttpRequest, profile: Profile) -> None:

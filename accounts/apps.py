@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Households"
+
+    def ready(self) -> None:
+        from accounts import identity_cache  # noqa: PLC0415
+
+        identity_cache.connect()

@@ -7,6 +7,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
+from accounts import identity_cache
+
 
 class EmailOrUsernameBackend(ModelBackend):
     """Sign in by username or e-mail, in any capitals (sign-up stores the e-mail lowercased)."""
@@ -34,6 +36,12 @@ class EmailOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The signed-in user of a request: from the identity cache (accounts/identity_cache.py),
+        so a page does not pay a query for it. Django still checks the session's password hash."""
+        user = identity_cache.user_by_id(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def _only(candidates: Any) -> User | None:
