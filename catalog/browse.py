@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.postgres.search import SearchRank
-from django.core.cache import cache
 from django.db.models import (
     Count,
     F,
@@ -32,9 +31,8 @@ from django.urls import reverse
 from accounts.models import Profile
 from catalog import last_chance
 from catalog.models import Episode, Genre, MaturityRating, Movie, Season, Series
-from catalog.page_cache import time_to_live
+from catalog.page_cache import cached_part
 from catalog.search import search_query
-from catalog.versions import catalog_version
 from streaming_portal.infra.origin import browser_url
 
 ROW_SIZE = 20
@@ -209,28 +207,26 @@ def genre_rows(profile: Profile) -> list[Row]:
 
 @dataclass(frozen=True)
 class HomeFragments:
-    """The rendered hero and genre rows: the same for every profile of one audience."""
+    """The rendered hero and genre rows (UTF-8 HTML, ready to send): the same for every
+    profile of one audience."""
 
-    hero: str
-    rows: str
+    hero: bytes
+    rows: bytes
 
 
-def home_fragments(profile: Profile) -> HomeFragments:
+def home_fragments(profile: Profile, *, version: int | None = None) -> HomeFragments:
     """The home page's hero and rows as HTML, cached per audience and catalog version
     (catalog/page_cache.py says why the HTML is what is cached, and for how long)."""
-    key = f"browse:home:{profile.maturity_ceiling}:{catalog_version()}"
-    cached: HomeFragments | None = cache.get(key)
-    if cached is not None:
-        return cached
-    rows = genre_rows(profile)
-    fragments = HomeFragments(
-        hero=render_to_string("catalog/_hero.html", {"hero": featured(rows)}),
-        rows=render_to_string("catalog/_rows.html", {"rows": rows}),
-    )
-    timeout = time_to_live(card for row in rows for card in row.cards)
-    if timeout > 0:
-        cache.set(key, fragments, timeout)
-    return fragments
+
+    def build() -> tuple[HomeFragments, list[Card]]:
+        rows = genre_rows(profile)
+        fragments = HomeFragments(
+            hero=render_to_string("catalog/_hero.html", {"hero": featured(rows)}).encode(),
+            rows=render_to_string("catalog/_rows.html", {"rows": rows}).encode(),
+        )
+        return fragments, [card for row in rows for card in row.cards]
+
+    return cached_part(name="home", ceiling=profile.maturity_ceiling, build=build, version=version)
 
 
 def featured(rows: list[Row]) -> Card | None:

@@ -11,9 +11,10 @@ query would not, or misses a badge it would show.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,8 +22,12 @@ from django.utils import timezone
 
 from catalog import last_chance
 from catalog.versions import catalog_version
+from streaming_portal.infra.local_cache import LocalCache
 
 MAX_PAGE = 10_000
+# Bumped whenever what is stored changes shape, so a deploy never reads an older shape.
+KEY_PREFIX = "browse:2:"
+Part = TypeVar("Part")
 
 
 class Windowed(Protocol):
@@ -55,16 +60,59 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+class Viewer(Protocol):
+    @property
+    def pk(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def avatar_colour(self) -> str: ...
+    @property
+    def maturity_ceiling(self) -> int | None: ...
+
+
+def shell_key(page: str, viewer: Viewer, *state: object) -> str:
+    """The key of a page's cached shell for one viewer: everything the header shows of the
+    profile (name, colour, ceiling), plus the page's own ``state`` (versions, query, page)."""
+    shown = f"{viewer.pk}|{viewer.name}|{viewer.avatar_colour}|{viewer.maturity_ceiling}"
+    return f"shell:{page}:{viewer.pk}:{text_key(shown + '|' + '|'.join(map(str, state)))}"
+
+
 def cached_part(
-    *, name: str, ceiling: int | None, build: Callable[[], tuple[str, list[Windowed]]]
-) -> str:
-    """The HTML ``build`` renders (with the cards it shows), cached under ``name``."""
-    key = f"browse:{name}:{ceiling}:{catalog_version()}"
-    cached: str | None = cache.get(key)
+    *,
+    name: str,
+    ceiling: int | None,
+    build: Callable[[], tuple[Part, Sequence[Windowed]]],
+    version: int | None = None,
+) -> Part:
+    """What ``build`` renders (with the cards it shows), cached under ``name``.
+
+    Two layers: this process's memory, then Redis. The key carries the catalog version
+    (read once per request; pass it as ``version`` if the caller has it), so a copy in memory
+    is never stale either; each copy keeps the time to live its cards allow.
+    """
+    key = f"{KEY_PREFIX}{name}:{ceiling}:{catalog_version() if version is None else version}"
+    local: Part | None = _local.get(key)
+    if local is not None:
+        return local
+    # Stored with its expiry, so the copy in memory expires when Redis's does.
+    cached: tuple[float, Part] | None = cache.get(key)
     if cached is not None:
-        return cached
-    html, cards = build()
+        expires_at, value = cached
+        _local.put(key, value, min(expires_at - time.time(), LOCAL_SECONDS))
+        return value
+    value, cards = build()
     timeout = time_to_live(cards)
     if timeout > 0:
-        cache.set(key, html, timeout)
-    return html
+        cache.set(key, (time.time() + timeout, value), timeout)
+        _local.put(key, value, min(timeout, LOCAL_SECONDS))
+    return value
+
+
+# Parts are shared by audience, not by viewer: a few dozen cover every busy page.
+LOCAL_PARTS = 256
+# The longest a part stays in one process's memory: its key's version and its expiry rule,
+# this only bounds how long an evicted Redis copy lives on in memory.
+LOCAL_SECONDS = 30
+_local = LocalCache(LOCAL_PARTS)
+clear_local = _local.clear

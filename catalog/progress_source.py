@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from accounts.models import Profile
 
 
+class ContinueWatchingState(Protocol):
+    @property
+    def catalog_version(self) -> int: ...
+    @property
+    def key(self) -> str: ...
+
+
 class StoredPosition(Protocol):
     """What a page reads of one title's progress."""
 
@@ -28,6 +35,10 @@ class StoredPosition(Protocol):
 
 class ProgressReader(Protocol):
     def continue_watching(self, profile: Profile) -> Sequence[Any]: ...
+
+    def continue_watching_state(self, profile: Profile) -> ContinueWatchingState: ...
+
+    def continue_watching_seconds(self, entries: Sequence[Any]) -> int: ...
 
     def progress_by_video(
         self, profile: Profile, video_ids: list[UUID]

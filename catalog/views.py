@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +19,10 @@ from catalog.languages import language_name
 from catalog.models import CaptionTrack, Episode, Genre, Movie, Season, Series
 from catalog.progress_source import reader as progress_reader
 from catalog.search import search_text
+from catalog.versions import catalog_version
+from streaming_portal.infra import page_shell
 from streaming_portal.infra.origin import browser_url
+from streaming_portal.infra.page_shell import ShellBuild
 
 PAGE_SIZE = 24
 
@@ -32,13 +36,21 @@ def home(request: HttpRequest) -> HttpResponse:
     if profile is None:
         return redirect("accounts:profiles")
     request.profile = profile  # type: ignore[attr-defined]
-    return render(
+    progress = progress_reader()
+    state = progress.continue_watching_state(profile)
+    fragments = browse.home_fragments(profile, version=state.catalog_version or None)
+
+    def build() -> ShellBuild:
+        continue_watching = progress.continue_watching(profile)
+        seconds = progress.continue_watching_seconds(continue_watching)
+        return {"continue_watching": continue_watching}, seconds
+
+    return page_shell.render_page(
         request,
         "catalog/home.html",
-        {
-            "fragments": browse.home_fragments(profile),
-            "continue_watching": progress_reader().continue_watching(profile),
-        },
+        key=page_cache.shell_key("home", profile, state.key),
+        build=build,
+        parts={"hero": fragments.hero, "rows": fragments.rows},
     )
 
 
@@ -48,19 +60,29 @@ def genre(request: ViewerRequest, slug: str) -> HttpResponse:
     chosen = get_object_or_404(Genre, slug=slug)
     number = page_cache.page_number(request.GET.get("page"))
     profile = request.profile
+    version = catalog_version()
 
-    def build() -> tuple[str, list[Any]]:
+    def build() -> tuple[bytes, list[Any]]:
         page = Paginator(browse.genre_titles(chosen, profile), PAGE_SIZE).get_page(number)
         cards = browse.to_cards(page.object_list)
         html = render_to_string(
             "catalog/_genre_results.html", {"genre": chosen, "page": page, "cards": cards}
         )
-        return html, cards
+        return html.encode(), cards
 
     results = page_cache.cached_part(
-        name=f"genre:{chosen.pk}:{number}", ceiling=profile.maturity_ceiling, build=build
+        name=f"genre:{chosen.pk}:{number}",
+        ceiling=profile.maturity_ceiling,
+        build=build,
+        version=version,
     )
-    return render(request, "catalog/genre.html", {"genre": chosen, "results": results})
+    return page_shell.render_page(
+        request,
+        "catalog/genre.html",
+        key=page_cache.shell_key("genre", profile, version, chosen.pk),
+        build=lambda: ({"genre": chosen}, settings.BROWSE_CACHE_SECONDS),
+        parts={"results": results},
+    )
 
 
 @require_GET
@@ -69,8 +91,9 @@ def search(request: ViewerRequest) -> HttpResponse:
     text = search_text(request.GET.get("q", ""))
     number = page_cache.page_number(request.GET.get("page"))
     profile = request.profile
+    version = catalog_version()
 
-    def build() -> tuple[str, list[Any]]:
+    def build() -> tuple[bytes, list[Any]]:
         matches = browse.search(text, profile) if text else None
         page = Paginator(matches, PAGE_SIZE).get_page(number) if matches is not None else None
         cards = browse.to_cards(page.object_list) if page else []
@@ -83,14 +106,21 @@ def search(request: ViewerRequest) -> HttpResponse:
                 "genres": Genre.objects.all() if not cards else [],
             },
         )
-        return html, cards
+        return html.encode(), cards
 
     results = page_cache.cached_part(
         name=f"search:{page_cache.text_key(text)}:{number}",
         ceiling=profile.maturity_ceiling,
         build=build,
+        version=version,
     )
-    return render(request, "catalog/search.html", {"query": text, "results": results})
+    return page_shell.render_page(
+        request,
+        "catalog/search.html",
+        key=page_cache.shell_key("search", profile, page_cache.text_key(text)),
+        build=lambda: ({"query": text}, settings.BROWSE_CACHE_SECONDS),
+        parts={"results": results},
+    )
 
 
 def _captions() -> Prefetch[str, QuerySet[CaptionTrack], str]:

@@ -28,6 +28,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -402,6 +403,21 @@ def buffered_for_profile(profile_id: int) -> dict[UUID, BufferedPosition]:
     raw = redis().hgetall(recent_key(profile_id))
     entries = [BufferedPosition.parse(field, value) for field, value in raw.items()]
     return {entry.video_id: entry for entry in entries}
+
+
+def buffered_fingerprint(profile_id: int, *, also_get: Iterable[str] = ()) -> tuple[str, list[Any]]:
+    """A short digest of the profile's buffered positions, which changes whenever what
+    buffered_for_profile would return changes (a cached page built on them keys on it),
+    with the raw values of the keys ``also_get`` read in the same round trip."""
+    with redis().pipeline(transaction=False) as pipe:
+        pipe.hgetall(recent_key(profile_id))
+        for key in also_get:
+            pipe.get(key)
+        raw, *values = pipe.execute()
+    digest = hashlib.blake2b(digest_size=12)
+    for field in sorted(raw):
+        digest.update(field + b"=" + raw[field] + b";")
+    return digest.hexdigest(), values
 
 
 def recent_position(profile_id: int, video_id: UUID) -> BufferedPosition | None:

@@ -32,6 +32,7 @@ class ProgressEntry:
     title_url: str
     progress_seconds: int
     duration_seconds: int
+    closes_at: float  # when the title leaves the catalog: a cached row never outlives it
 
     @property
     def percent(self) -> int:
@@ -110,6 +111,40 @@ def _stored_progress(profile: Profile) -> list[StoredProgress]:
     return stored
 
 
+@dataclass(frozen=True)
+class ContinueWatchingState:
+    """What Continue watching depends on: the catalog version (which a page needs anyway),
+    and a key that changes with it, with the profile's stored progress version and with
+    its buffered positions. A page that caches the row keys on ``key``, so a flush, a
+    forget, a catalog edit or a heartbeat shows at once."""
+
+    catalog_version: int
+    key: str
+
+
+def continue_watching_state(profile: Profile) -> ContinueWatchingState:
+    """One round trip to Redis. Redis away: a key that is never the same twice, so nothing
+    cached is reused and the page is built afresh."""
+    version_keys = [CATALOG_VERSION_KEY, progress_version_key(profile.pk)]
+    try:
+        buffered, raw = live.buffered_fingerprint(
+            profile.pk, also_get=[cache.make_key(key) for key in version_keys]
+        )
+    except live.UNAVAILABLE:
+        return ContinueWatchingState(catalog_version=0, key=f"unavailable-{time.time_ns()}")
+    # The versions are plain integers (django-redis stores an int as its digits).
+    catalog, stored = (int(value) if value is not None else 0 for value in raw)
+    return ContinueWatchingState(catalog_version=catalog, key=f"{catalog}:{stored}:{buffered}")
+
+
+def continue_watching_seconds(entries: Iterable[ProgressEntry]) -> int:
+    """How long a page showing these entries may be cached: BROWSE_CACHE_SECONDS, or less
+    when one of their titles leaves the catalog sooner."""
+    now = time.time()
+    soonest = min((entry.closes_at for entry in entries), default=now + 3600)
+    return max(0, int(min(settings.BROWSE_CACHE_SECONDS, soonest - now)))
+
+
 def continue_watching(profile: Profile) -> list[ProgressEntry]:
     """The profile's unfinished titles, newest first, that it may still play.
 
@@ -161,6 +196,7 @@ def _entry(video: Video, progress_seconds: int) -> ProgressEntry:
         title_url=label.title_url,
         progress_seconds=progress_seconds,
         duration_seconds=video.duration_seconds,
+        closes_at=_title_of(video).availability_end.timestamp(),
     )
 
 

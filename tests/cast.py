@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 
+from accounts import identity_cache
 from accounts.access import PROFILE_SESSION_KEY
 from accounts.models import Account, Profile, SubscriptionPlan
 from accounts.services import account_sign_up, demo_household, profile_create
+from catalog import page_cache
+from streaming_portal.infra import page_shell
 from tests.factories import UserFactory
 
 PASSWORD = "a-long-test-password"  # UserFactory's too
@@ -51,3 +55,24 @@ def sign_in(client: Client, household: Household, profile: Profile | None = None
         session[PROFILE_SESSION_KEY] = profile.pk
         session.save()
     return client
+
+
+def warm_identity(household: Household) -> None:
+    """Load the household into the identity cache, as its first page after sign-in does:
+    a page's query count then counts the page's own queries."""
+    identity_cache.user_by_id(household.owner.pk)
+
+
+def cold_pages() -> None:
+    """Forget every cached page part and shell, here and in this process's memory, so the
+    next page is built from PostgreSQL (delete_pattern is django-redis's)."""
+    cache.delete_pattern("browse:*")  # type: ignore[attr-defined]
+    cache.delete_pattern("page-shell:*")  # type: ignore[attr-defined]
+    page_cache.clear_local()
+    page_shell.clear_local()
+
+
+def cold_identity() -> None:
+    """Forget every cached household, so the next request reads its signed-in user (and the
+    user's household) from PostgreSQL, whatever ran before it."""
+    cache.delete_pattern("identity:*")  # type: ignore[attr-defined]

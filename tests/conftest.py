@@ -16,6 +16,9 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pytest_django import Settings
 
+from catalog import page_cache
+from streaming_portal.infra import page_shell
+
 if TYPE_CHECKING:
     from tests.cast import Household
 
@@ -42,8 +45,11 @@ def _plain_http(settings: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_redis() -> Iterator[None]:
-    """Every test starts with an empty cache and broker: Redis keeps state across tests."""
+    """Every test starts with an empty cache and broker: Redis keeps state across tests, and
+    so do this process's own copies of cached parts and shells."""
     get_redis_connection("default").flushdb()
+    page_cache.clear_local()
+    page_shell.clear_local()
     yield
     get_redis_connection("default").flushdb()
 

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -28,7 +27,7 @@ from catalog import services
 from catalog.models import Episode, Movie, Series, Visibility
 from playback import flush, heartbeats, live, sessions
 from playback.models import WatchProgress
-from tests.cast import Household
+from tests.cast import Household, cold_pages, warm_identity
 from tests.factories import (
     CaptionTrackFactory,
     EpisodeFactory,
@@ -522,37 +521,38 @@ grows_the_catalog = pytest.mark.django_db(transaction=True)
 
 
 @grows_the_catalog
-def test_it_builds_home_in_7_queries_whatever_the_catalog_size(
+def test_it_builds_home_in_5_queries_whatever_the_catalog_size(
     viewer: Client, household: Household, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    # 1. the user (session), 2. the chosen profile with its account,
-    # 3. the newest 20 movie ids per genre (window function), 4. the same for series,
-    # 5. the cards for those ids (movies UNION ALL series), 6. the genres by id,
-    # 7. Continue watching (progress with its video, movie or episode, season and series).
+    # The signed-in household comes from the identity cache (test_identity_cache.py counts
+    # its cold read). 1. the newest 20 movie ids per genre (window function), 2. the same
+    # for series, 3. the cards for those ids (movies UNION ALL series), 4. the genres by id,
+    # 5. Continue watching (progress with its video, movie or episode, season and series).
     load_movies(10)
     watched(household.adult, MovieFactory.create(), seconds=600)
-    with django_assert_num_queries(7):
+    warm_identity(household)
+    with django_assert_num_queries(5):
         viewer.get(HOME)
 
     more_titles()
     # Measure the cold page again, not the cached one (delete_pattern is django-redis's).
-    cache.delete_pattern("browse:*")  # type: ignore[attr-defined]
-    with django_assert_num_queries(7):
+    cold_pages()
+    with django_assert_num_queries(5):
         response = viewer.get(HOME)
 
     assert len(genre_rows(response.content.decode())) == 17
 
 
-def test_it_serves_home_from_the_cache_in_2_queries(
+def test_it_serves_home_from_the_cache_in_no_query(
     viewer: Client, household: Household, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    # 1. the user, 2. the chosen profile. The rows and the stored part of Continue watching
-    # come from Redis (the latter per profile, until its progress or the catalog changes).
+    # The household, the rows and the page's shell with Continue watching all come from the
+    # caches (the shell per profile, until its progress, the profile or the catalog changes).
     load_movies(10)
     watched(household.adult, MovieFactory.create(), seconds=600)
     viewer.get(HOME)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(0):
         viewer.get(HOME)
 
 
@@ -582,34 +582,37 @@ def test_it_shows_flushed_progress_at_once_although_continue_watching_is_cached(
 
 
 @grows_the_catalog
-def test_it_builds_a_genre_page_in_5_queries_whatever_the_genres_size(
-    viewer: Client, django_assert_num_queries: DjangoAssertNumQueries
+def test_it_builds_a_genre_page_in_3_queries_whatever_the_genres_size(
+    viewer: Client, household: Household, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    # 1. the user, 2. the chosen profile, 3. the genre by slug,
-    # 4. COUNT(*) of movies UNION ALL series in the genre, 5. one page of cards (LIMIT 24).
+    # The household from the identity cache; 1. the genre by slug,
+    # 2. COUNT(*) of movies UNION ALL series in the genre, 3. one page of cards (LIMIT 24).
     load_movies(10, genres=1, prefix="Few")
-    with django_assert_num_queries(5):
+    warm_identity(household)
+    with django_assert_num_queries(3):
         viewer.get(reverse("catalog:genre", args=["few-genre-0"]))
 
     load_movies(990, genres=1, prefix="Many")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         response = viewer.get(reverse("catalog:genre", args=["many-genre-0"]), {"page": 2})
 
     assert len(card_titles(response.content.decode())) == 24
 
 
 @grows_the_catalog
-def test_it_builds_search_results_in_4_queries_whatever_the_catalog_size(
-    viewer: Client, django_assert_num_queries: DjangoAssertNumQueries
+def test_it_builds_search_results_in_2_queries_whatever_the_catalog_size(
+    viewer: Client, household: Household, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    # 1. the user, 2. the chosen profile, 3. COUNT(*) of the matches,
-    # 4. one page of ranked matches (LIMIT 24).
+    # The household from the identity cache; 1. COUNT(*) of the matches,
+    # 2. one page of ranked matches (LIMIT 24).
     load_movies(10)
-    with django_assert_num_queries(4):
+    warm_identity(household)
+    with django_assert_num_queries(2):
         viewer.get(SEARCH, {"q": "story"})  # every synthetic synopsis has "story"
 
     more_titles()
-    with django_assert_num_queries(4):
+    cold_pages()
+    with django_assert_num_queries(2):
         response = viewer.get(SEARCH, {"q": "story"})
 
     assert len(card_titles(response.content.decode())) == 24
@@ -630,16 +633,17 @@ def test_it_reads_one_page_of_search_results_not_every_match(viewer: Client) -> 
 
 
 @grows_the_catalog
-def test_it_builds_a_movie_page_in_6_queries_whatever_the_catalog_size(
+def test_it_builds_a_movie_page_in_4_queries_whatever_the_catalog_size(
     viewer: Client, household: Household, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    # 1. the user, 2. the chosen profile, 3. the movie (available to this profile),
-    # 4. its genres, 5. its caption tracks, 6. this profile's progress in it.
+    # The household from the identity cache; 1. the movie (available to this profile),
+    # 2. its genres, 3. its caption tracks, 4. this profile's progress in it.
     load_movies(10)
     movie = MovieFactory.create(title="Quiet Storm")
     watched(household.adult, movie, seconds=754)
     url = reverse("catalog:movie", args=[movie.slug])
-    with django_assert_num_queries(6):
+    warm_identity(household)
+    with django_assert_num_queries(4):
         viewer.get(url)
 
     more_titles()
@@ -650,17 +654,17 @@ def test_it_builds_a_movie_page_in_6_queries_whatever_the_catalog_size(
             caption_url=f"https://cdn.example.com/c/quiet/{language}.vtt",
             is_default=False,
         )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         viewer.get(url)
 
 
 @grows_the_catalog
-def test_it_builds_a_series_page_in_8_queries_whatever_the_catalog_size(
+def test_it_builds_a_series_page_in_6_queries_whatever_the_catalog_size(
     viewer: Client, household: Household, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    # 1. the user, 2. the chosen profile, 3. the series (available to this profile),
-    # 4. its genres, 5. its seasons, 6. their episodes, 7. the episodes' caption tracks,
-    # 8. this profile's progress in the chosen season's episodes.
+    # The household from the identity cache; 1. the series (available to this profile),
+    # 2. its genres, 3. its seasons, 4. their episodes, 5. the episodes' caption tracks,
+    # 6. this profile's progress in the chosen season's episodes.
     load_movies(10)
     series = series_with_two_seasons()
     watched(
@@ -669,11 +673,12 @@ def test_it_builds_a_series_page_in_8_queries_whatever_the_catalog_size(
         seconds=60,
     )
     url = reverse("catalog:series", args=[series.slug])
-    with django_assert_num_queries(8):
+    warm_identity(household)
+    with django_assert_num_queries(6):
         viewer.get(url, {"season": 2})
 
     more_titles()
     season = SeasonFactory.create(series=series, number=3)
     EpisodeFactory.create_batch(10, season=season)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         viewer.get(url, {"season": 3})
