@@ -75,7 +75,7 @@ def gunicorn(extra_env: Mapping[str, str] | None = None, *, workers: int = 2) ->
             "--worker-class",
             "gthread",
             "--threads",
-            os.environ.get("T", "4"),
+            "4",
             "--log-level",
             "warning",
             "--no-control-socket",

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from playback import live
-from playback.progress import progress_changed
+from playback.progress import progress_version_keys
 
 ORPHAN_AFTER_MS = 30_000
 
@@ -31,32 +31,41 @@ class FlushReport:
     batches: int
 
 
-# The batch goes over as the buffer holds it, two text arrays of "{profile}:{video}" and
-# "at_ms|position|final|session", and PostgreSQL takes the entries apart: 10,000 entries cost
-# Python two list comprehensions, not 10,000 UUIDs and datetimes.
+# The batch goes over as the buffer holds it, two comma-separated texts of
+# "{profile}:{video}" and "at_ms|position|final|session", and PostgreSQL takes the entries
+# apart; what it changed comes back as one text of fields and one array of profiles. 10,000
+# entries cost Python four strings, not 30,000 objects.
 UPSERT = """
-INSERT INTO playback_watchprogress
-    (profile_id, video_id, last_watched_timestamp, progress_seconds, is_finished)
-SELECT entry.profile_id, entry.video_id, entry.at, entry.position,
-       entry.position >= video.duration_seconds * %s  -- rules.is_finished, in SQL
-FROM (
+WITH entry AS (
     SELECT split_part(raw.field, ':', 1)::bigint AS profile_id,
            split_part(raw.field, ':', 2)::uuid AS video_id,
            timestamptz 'epoch' + split_part(raw.value, '|', 1)::bigint * interval '1 millisecond'
                AS at,
            floor(split_part(raw.value, '|', 2)::numeric)::integer AS position
-    FROM unnest(%s::text[], %s::text[]) AS raw(field, value)
-) AS entry
-JOIN accounts_profile profile ON profile.id = entry.profile_id
-JOIN catalog_video video ON video.id = entry.video_id
--- One lock order for every flush: two flushes upserting overlapping rows queue, never deadlock.
-ORDER BY entry.profile_id, entry.video_id
-ON CONFLICT (profile_id, video_id) DO UPDATE SET
-    last_watched_timestamp = EXCLUDED.last_watched_timestamp,
-    progress_seconds = EXCLUDED.progress_seconds,
-    is_finished = EXCLUDED.is_finished
-WHERE playback_watchprogress.last_watched_timestamp < EXCLUDED.last_watched_timestamp
-RETURNING profile_id, video_id
+    FROM unnest(string_to_array(%(fields)s, ','), string_to_array(%(values)s, ','))
+        AS raw(field, value)
+), written AS (
+    INSERT INTO playback_watchprogress
+        (profile_id, video_id, last_watched_timestamp, progress_seconds, is_finished)
+    SELECT entry.profile_id, entry.video_id, entry.at, entry.position,
+           entry.position >= video.duration_seconds * %(finished)s  -- rules.is_finished, in SQL
+    FROM entry
+    JOIN accounts_profile profile ON profile.id = entry.profile_id
+    JOIN catalog_video video ON video.id = entry.video_id
+    -- One lock order for every flush: two flushes upserting overlapping rows queue, never
+    -- deadlock.
+    ORDER BY entry.profile_id, entry.video_id
+    ON CONFLICT (profile_id, video_id) DO UPDATE SET
+        last_watched_timestamp = EXCLUDED.last_watched_timestamp,
+        progress_seconds = EXCLUDED.progress_seconds,
+        is_finished = EXCLUDED.is_finished
+    WHERE playback_watchprogress.last_watched_timestamp < EXCLUDED.last_watched_timestamp
+    RETURNING profile_id, video_id
+)
+SELECT count(*),
+       coalesce(string_agg(profile_id::text || ':' || video_id::text, ','), ''),
+       coalesce(array_agg(DISTINCT profile_id), '{}')
+FROM written
 """
 
 
@@ -87,23 +96,29 @@ def progress_flush_entries(*, fields: list[str], now_ms: int | None = None) -> F
 
 def batch_write(batch_key: str, *, now_ms: int) -> int:
     """Upsert one claimed batch, then release it; the number of rows it changed."""
-    fields, values = live.batch_raw(batch_key)
-    changed: list[tuple[int, str]] = []
+    fields, values = live.batch_text(batch_key)
+    changed, written, profile_ids = 0, "", []
     if fields:
         with transaction.atomic():
             connection.ensure_connection()
-            # A server-binding cursor sends the arrays as parameters; Django's default
-            # client-side binding would spell 10,000-element arrays out as SQL text.
+            # A server-binding cursor sends the texts as parameters; Django's default
+            # client-side binding would spell 10,000 entries out inside the SQL text.
             raw = psycopg.Cursor(connection.connection)
             with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]  # logged like any query
-                cursor.execute(UPSERT, [settings.FINISHED_FRACTION, fields, values])
-                changed = cursor.fetchall()
-        # Only after the commit: the changed profiles' cached Continue watching rows go.
-        progress_changed({profile_id for profile_id, _ in changed})
+                cursor.execute(
+                    UPSERT,
+                    {"finished": settings.FINISHED_FRACTION, "fields": fields, "values": values},
+                )
+                changed, written, profile_ids = cursor.fetchone()
+    # Only after the commit: the written stamps, and the changed profiles' cached Continue
+    # watching rows go (their progress versions move), in the script that drops the batch.
+    version_keys, stamp = progress_version_keys(profile_ids)
     live.batch_release(
         batch_key=batch_key,
-        written=[live.entry_field(profile_id, video_id) for profile_id, video_id in changed],
+        written=written,
         now_ms=now_ms,
         stamp_ttl=max(settings.PROGRESS_MAX_LAG_SECONDS * 3, 600),
+        version_keys=version_keys,
+        version_stamp=stamp,
     )
-    return len(changed)
+    return int(changed)

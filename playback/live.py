@@ -18,8 +18,10 @@ Key layout (all under the ``pb:`` prefix, in the cache database):
   what is not flushed yet without scanning the buffer.
 - ``pb:claim:{ms}:{uuid}`` and the set ``pb:claims``: batches handed from the buffer to a
   flush; a batch whose worker died stays here and is flushed again by the next run.
-- ``pb:written:{profile}:{video}``: when the entry was last written to PostgreSQL (or first
-  buffered): the write lag counts from here.
+- ``pb:written``: sorted set of ``{profile}:{video}`` by when the entry was last written to
+  PostgreSQL (or first buffered), in ms: the write lag counts from here. One set rather than a
+  key each, so a flush stamps 10,000 entries in a few ZADDs; stamps older than the longest
+  lag are trimmed by each release.
 - ``pb:token:{session}``: the session's current stream token, with the token's TTL.
 
 Every heartbeat is one script call (one round trip, constant work); nothing here touches
@@ -44,7 +46,7 @@ from playback import live_scripts
 PREFIX = "pb:"
 BUFFER = f"{PREFIX}buffer"
 CLAIMS = f"{PREFIX}claims"
-WRITTEN = f"{PREFIX}written:"
+WRITTEN = f"{PREFIX}written"
 SESSION_TTL = 24 * 3600
 RECENT_TTL = 7 * 24 * 3600
 FINISHED_SESSION_TTL = 3600
@@ -370,7 +372,7 @@ def heartbeat_buffer_many(beats: list[BufferedBeat], *, now_ms: int) -> list[str
 def claim_due(*, now_ms: int, lag_ms: int) -> tuple[str, int]:
     """Move every due entry (final, or unwritten for ``lag_ms``; all when 0) into a new batch."""
     batch = claim_key(now_ms)
-    claimed = _Scripts.get("CLAIM")(keys=[BUFFER, batch, CLAIMS], args=[now_ms, lag_ms, WRITTEN])
+    claimed = _Scripts.get("CLAIM")(keys=[BUFFER, batch, CLAIMS, WRITTEN], args=[now_ms, lag_ms])
     return batch, int(claimed)
 
 
@@ -387,15 +389,29 @@ def claimed_batches() -> list[str]:
     return sorted(member.decode() for member in redis().smembers(CLAIMS))
 
 
-def batch_raw(batch_key: str) -> tuple[list[str], list[str]]:
-    """A batch as the buffer holds it: its fields and values, as text, in matching order."""
-    raw = redis().hgetall(batch_key)
-    return [field.decode() for field in raw], [value.decode() for value in raw.values()]
+def batch_text(batch_key: str) -> tuple[str, str]:
+    """A batch as the buffer holds it: its fields and its values, each list as one
+    comma-separated text, in matching order ("" for an empty or missing batch)."""
+    fields, values = _Scripts.get("BATCH_TEXT")(keys=[batch_key])
+    return fields.decode(), values.decode()
 
 
-def batch_release(*, batch_key: str, written: Iterable[str], now_ms: int, stamp_ttl: int) -> None:
-    """Drop a committed batch; stamp only the entries the write changed as written."""
-    _Scripts.get("RELEASE")(keys=[batch_key, CLAIMS], args=[WRITTEN, now_ms, stamp_ttl, *written])
+def batch_release(
+    *,
+    batch_key: str,
+    written: str,
+    now_ms: int,
+    stamp_ttl: int,
+    version_keys: Iterable[str] = (),
+    version_stamp: int = 0,
+) -> None:
+    """Drop a committed batch, in one script: stamp as written only the entries the write
+    changed (``written``, comma-separated fields), and set ``version_keys`` (the changed
+    profiles' progress versions, as raw keys) to ``version_stamp``."""
+    _Scripts.get("RELEASE")(
+        keys=[batch_key, CLAIMS, WRITTEN],
+        args=[now_ms, stamp_ttl * 1000, written, version_stamp, *version_keys],
+    )
 
 
 def buffered_for_profile(profile_id: int) -> dict[UUID, BufferedPosition]:
@@ -446,6 +462,6 @@ def heartbeat_backlog(client: Any) -> Backlog:
     """How much waits for the flush, and since when (server time). ``client`` is a Redis
     client of the caller's (/readyz uses one with short timeouts)."""
     buffered, batches, claimed, oldest = client.register_script(live_scripts.BACKLOG)(
-        keys=[BUFFER, CLAIMS], args=[WRITTEN]
+        keys=[BUFFER, CLAIMS, WRITTEN]
     )
     return Backlog(int(buffered), int(batches), int(claimed), None if oldest < 0 else int(oldest))

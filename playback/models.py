@@ -21,7 +21,10 @@ class WatchProgress(models.Model):
     """
 
     pk = models.CompositePrimaryKey("profile", "video")
-    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="progress")
+    # The primary key (profile, video) serves every lookup by profile: no index of its own.
+    profile = models.ForeignKey(
+        Profile, on_delete=models.CASCADE, related_name="progress", db_index=False
+    )
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="progress")
     last_watched_timestamp = models.DateTimeField()
     progress_seconds = models.PositiveIntegerField()
@@ -29,14 +32,11 @@ class WatchProgress(models.Model):
 
     class Meta:
         verbose_name_plural = "watch progress"
-        indexes = [
-            # Continue watching: a profile's unfinished titles, newest first.
-            models.Index(
-                fields=["profile", "-last_watched_timestamp"],
-                condition=Q(is_finished=False),
-                name="playback_progress_continue_idx",
-            ),
-        ]
+        # No index on the position, its time or is_finished: the flush rewrites those columns
+        # for 10,000 rows at a time, and with none of them indexed PostgreSQL updates each row
+        # in place on its page (a HOT update, the table's fillfactor leaves the room; see the
+        # migration) instead of writing a new entry into every index. Continue watching reads
+        # a profile's rows through the primary key and sorts the few it finds.
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress_seconds__gte=0), name="playback_progress_not_negative"

@@ -65,6 +65,13 @@ def progress_version_key(profile_id: int) -> str:
     return f"progress-version:{profile_id}"
 
 
+def progress_version_keys(profile_ids: Iterable[int]) -> tuple[list[str], int]:
+    """The raw Redis keys of these profiles' progress versions and a new stamp for them: the
+    flush sets them in the script that releases its batch, in the same round trip (it is
+    progress_changed, for a writer that speaks to Redis directly)."""
+    return [cache.make_key(progress_version_key(pk)) for pk in set(profile_ids)], time.time_ns()
+
+
 def progress_changed(profile_ids: Iterable[int]) -> None:
     """Stored progress changed for these profiles (flush, forget): their cached rows go."""
     stamp = time.time_ns()

@@ -259,7 +259,7 @@ def test_it_ages_an_entry_by_server_time_not_by_the_players_clock(client: Client
     field, value = buffer_entry(age_seconds=THRESHOLD + 240)
     client_redis = live.redis()
     client_redis.hset(live.BUFFER, field, value)
-    client_redis.set(f"{live.PREFIX}written:{field}", int((time.time() - 30) * 1000))
+    client_redis.zadd(live.WRITTEN, {field: int((time.time() - 30) * 1000)})
 
     heartbeats = readyz(client, 200)["checks"]["heartbeats"]
 

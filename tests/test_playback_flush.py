@@ -134,7 +134,7 @@ def claims_left() -> set[bytes]:
 
 def mark_written(entry: Entry, *, seconds_ago: float) -> None:
     """What the flush records after a write, as if it wrote ``seconds_ago``."""
-    live.redis().set(f"{live.PREFIX}written:{entry.field}", int(now_ms() - seconds_ago * 1000))
+    live.redis().zadd(live.WRITTEN, {entry.field: int(now_ms() - seconds_ago * 1000)})
 
 
 # --- One upsert per batch, and what is due --------------------------------------------------
@@ -158,7 +158,7 @@ def test_it_writes_every_due_entry_in_one_upsert() -> None:
     # One INSERT ... ON CONFLICT DO UPDATE for all 12 entries, and nothing else.
     statements = upserts(captured)
     assert len(statements) == 1
-    assert statements[0].lstrip().startswith("INSERT INTO playback_watchprogress")
+    assert "INSERT INTO playback_watchprogress" in statements[0]
     assert report == FlushReport(claimed=12, written=12, batches=1)
     assert rows() == {
         (entry.profile_id, entry.video_id): (at(entry.at_ms), int(entry.position), False)
@@ -723,7 +723,7 @@ def test_it_stamps_only_the_rows_a_rewritten_batch_changed(settings: Settings) -
     assert report.written == 1  # the fresh video's row; the stale one changed nothing
     assert rows()[(profile.pk, stale_video.pk)][1] == 900
     stamps = {
-        entry.video_id: live.redis().get(f"{live.WRITTEN}{entry.field}") for entry in left_behind
+        entry.video_id: live.redis().zscore(live.WRITTEN, entry.field) for entry in left_behind
     }
     # A newer position for the stale video, buffered now, is due in 20 s, not in 120 s.
     assert abs(int(stamps[stale_video.pk]) - stamp_before) < 1000
