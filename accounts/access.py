@@ -8,10 +8,14 @@ household, a stale session or a tampered cookie never yields a profile.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.backends import cached_db
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
@@ -28,6 +32,37 @@ def current_profile(request: HttpRequest) -> Profile | None:
     if profile_id is None:
         return None
     return identity_cache.profile_of_user(request.user, profile_id)
+
+
+def session_cache_key(request: HttpRequest) -> str | None:
+    """The Redis key of the request's session copy, for a Lua script that reads who is
+    watching (the fields ``SESSION_FIELDS`` name) in the same round trip as its own work.
+
+    None when the request has no session cookie, or when sessions are not kept in the Redis
+    database the scripts use (then the caller reads the session as Django does).
+    """
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not session_key or not sessions_in_scripts_redis():
+        return None
+    return str(caches[settings.SESSION_CACHE_ALIAS].make_key(cached_db.KEY_PREFIX + session_key))
+
+
+# The session's fields a script reads: the signed-in user, then the chosen profile.
+SESSION_FIELDS = (SESSION_KEY, PROFILE_SESSION_KEY)
+
+
+@cache
+def sessions_in_scripts_redis() -> bool:
+    """Whether the session copies are JSON in the same Redis as the default cache."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.cached_db":
+        return False
+    caches_config: dict[str, dict[str, Any]] = settings.CACHES
+    sessions = caches_config.get(settings.SESSION_CACHE_ALIAS, {})
+    options: dict[str, Any] = sessions.get("OPTIONS", {})
+    return bool(
+        sessions.get("LOCATION") == caches_config["default"].get("LOCATION")
+        and str(options.get("SERIALIZER", "")).endswith(".JSONSerializer")
+    )
 
 
 def choose_profile(request: HttpRequest, profile: Profile) -> None:

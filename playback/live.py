@@ -67,8 +67,11 @@ def streams_key(account_id: int) -> str:
     return f"{PREFIX}streams:{account_id}"
 
 
+RECENT_PREFIX = f"{PREFIX}recent:"
+
+
 def recent_key(profile_id: int) -> str:
-    return f"{PREFIX}recent:{profile_id}"
+    return f"{RECENT_PREFIX}{profile_id}"
 
 
 def token_key(session_id: UUID | str) -> str:
@@ -327,6 +330,48 @@ def heartbeat_buffer(
         ],
     )
     return result.decode() if isinstance(result, bytes) else str(result)
+
+
+def heartbeat_buffer_by_session(
+    *,
+    session_cache_key: str,
+    session_fields: tuple[str, str],
+    session_id: UUID,
+    position: float,
+    at_ms: int,
+    now_ms: int,
+    final: bool,
+    errors: tuple[str, ...],
+) -> tuple[str, int | None]:
+    """HEARTBEAT, for the profile the Django session's copy in Redis names: one round trip
+    for the session and the heartbeat; the status word and that profile. Besides HEARTBEAT's
+    words: "session_not_cached" (read the session the usual way, then call heartbeat_buffer),
+    "not_signed_in", "no_profile"."""
+    user_field, profile_field = session_fields
+    result = _Scripts.get("HEARTBEAT_BY_SESSION")(
+        keys=[
+            session_key(session_id),
+            BUFFER,
+            session_cache_key,
+            f"{PREFIX}streams:",
+            WRITTEN,
+            RECENT_PREFIX,
+        ],
+        args=[
+            user_field,
+            f"{position:.1f}",
+            at_ms,
+            now_ms,
+            1 if final else 0,
+            str(session_id),
+            profile_field,
+            SESSION_TTL,
+            RECENT_TTL,
+            *errors,
+        ],
+    )
+    status, profile = (part.decode() if isinstance(part, bytes) else str(part) for part in result)
+    return status, int(profile) if profile else None
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ the key layout they share.
 # session's liveness, so duplicates and out-of-order deliveries never move progress back.
 from __future__ import annotations
 
-HEARTBEAT = """
+# The body of both heartbeat scripts below: ``profile`` and ``recent`` are set before it.
+_HEARTBEAT_BODY = """
 local vs = KEYS[1]
 local state = redis.call('HMGET', vs, 'profile', 'duration', 'ended', 'account', 'video',
   'resume', 'moved', 'refusal')
 if not state[1] then return 'unknown_session' end
 -- Ownership first: another profile's session is unknown, open or ended, so it cannot be probed.
-if state[1] ~= ARGV[1] then return 'foreign_session' end
+if state[1] ~= profile then return 'foreign_session' end
 if state[3] == '1' then return state[8] or 'session_ended' end
 local position = tonumber(ARGV[2])
 if position > tonumber(state[2]) + 5 then return 'position_out_of_range' end
@@ -39,8 +40,7 @@ if state[7] ~= '1' then
   if position + 2 < tonumber(state[6] or '0') then return 'held' end
   redis.call('HSET', vs, 'moved', 1)
 end
-local field = ARGV[1] .. ':' .. state[5]
-local recent = KEYS[3]
+local field = profile .. ':' .. state[5]
 local previous = redis.call('HGET', recent, field)
 if previous then
   local previous_at = tonumber(string.match(previous, '^(%d+)|'))
@@ -55,6 +55,45 @@ redis.call('HSET', recent, field, value)
 redis.call('EXPIRE', recent, ARGV[9])
 return 'ok'
 """
+
+# A heartbeat for a profile the caller already knows: ARGV[1] is the profile, KEYS[3] its
+# ``pb:recent:`` hash.
+HEARTBEAT = f"""
+local profile = ARGV[1]
+local recent = KEYS[3]
+local function beat()
+{_HEARTBEAT_BODY}
+end
+return beat()
+"""
+
+# A heartbeat that finds its profile in the Django session's own copy in Redis (JSON, the
+# sessions cache's serializer), so the session read and the heartbeat are one round trip.
+# KEYS[3] is the session's cache key; ARGV[1] names the session's user field and ARGV[7] its
+# profile field (accounts' names, passed in, not spelled here); KEYS[6] is the prefix of the
+# ``pb:recent:`` hashes. It returns {status, profile}; 'session_not_cached' sends the caller
+# the long way: it reads the session as Django does (from PostgreSQL when Redis lost it) and
+# calls HEARTBEAT.
+HEARTBEAT_BY_SESSION = (
+    """
+local raw = redis.call('GET', KEYS[3])
+if not raw then return {'session_not_cached', ''} end
+local ok, session = pcall(cjson.decode, raw)
+if not ok or type(session) ~= 'table' then return {'session_not_cached', ''} end
+if session[ARGV[1]] == nil then return {'not_signed_in', ''} end
+local chosen = session[ARGV[7]]
+if type(chosen) == 'string' and string.match(chosen, '^%d+$') then chosen = tonumber(chosen) end
+if type(chosen) ~= 'number' then return {'no_profile', ''} end
+local profile = string.format('%d', chosen)
+local recent = KEYS[6] .. profile
+local function beat()
+"""
+    + _HEARTBEAT_BODY
+    + """
+end
+return {beat(), profile}
+"""
+)
 
 
 # Moves every due entry from the buffer into a new claim batch, atomically: a heartbeat

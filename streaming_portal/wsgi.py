@@ -8,4 +8,10 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streaming_portal.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()  # sets Django up: the apps import after it
+
+# Heartbeats, most of the portal's requests, are answered beside Django's handler with the
+# checks they need (playback/fastpath.py says which); everything else goes through Django.
+from playback.fastpath import HeartbeatFastPath  # noqa: E402
+
+application = HeartbeatFastPath(django_application)

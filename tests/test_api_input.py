@@ -189,6 +189,8 @@ def test_it_answers_an_unexpected_failure_in_json_with_the_request_id(  # noqa: 
     debug: bool,
 ) -> None:
     settings.DEBUG = debug
+    # Both ways a heartbeat is recorded: by the session's copy in Redis, and the long way.
+    monkeypatch.setattr(heartbeats, "heartbeat_record_by_session", broken)
     monkeypatch.setattr(heartbeats, "heartbeat_record", broken)
 
     with caplog.at_level(logging.ERROR):

@@ -21,7 +21,8 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -66,16 +67,24 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
-        # Replaces a bogus incoming value, so the error pages never show it.
-        request.META[REQUEST_ID_META] = request_id
-        token = _request_id.set(request_id)
-        try:
+        with request_id_scope(request.META) as request_id:
             response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+@contextmanager
+def request_id_scope(meta: dict[str, Any]) -> Iterator[str]:
+    """The request's id (kept from a sane X-Request-ID in ``meta``, the WSGI environ or
+    request.META, else new), on every log line written inside the block."""
+    request_id = request_id_from(meta.get(REQUEST_ID_META))
+    # Replaces a bogus incoming value, so the error pages never show it.
+    meta[REQUEST_ID_META] = request_id
+    token = _request_id.set(request_id)
+    try:
+        yield request_id
+    finally:
+        _request_id.reset(token)
 
 
 # --- Celery tasks (the receivers are connected in streaming_portal/celery.py) --------------
