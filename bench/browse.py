@@ -29,7 +29,9 @@ def prepare() -> dict[str, Any]:
 
     from accounts.services import demo_household  # noqa: PLC0415
     from bench.catalog_data import load_movies  # noqa: PLC0415
+    from catalog import page_cache  # noqa: PLC0415
     from catalog.models import Genre, Movie  # noqa: PLC0415
+    from streaming_portal.infra import page_shell  # noqa: PLC0415
 
     existing = Movie.objects.filter(title__regex=r"^Bench[0-9]* ").count()
     if existing < TITLES:
@@ -76,8 +78,11 @@ def prepare() -> dict[str, Any]:
     for label, path in paths.items():
         from django.core.cache import cache  # noqa: PLC0415
 
-        cache.delete_pattern("browse:*")  # type: ignore[attr-defined]  # sessions stay
-        cache.delete_pattern("continue:*")  # type: ignore[attr-defined]
+        # Every cache a page reads, emptied (sessions stay): parts, shells, households, rows.
+        for pattern in ("browse:*", "page-shell:*", "identity:*", "continue:*"):
+            cache.delete_pattern(pattern)  # type: ignore[attr-defined]
+        page_cache.clear_local()
+        page_shell.clear_local()
         with CaptureQueriesContext(connection) as captured:
             status = client.get(path, secure=True).status_code
         queries[label] = (len(captured), status)
