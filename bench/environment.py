@@ -36,6 +36,12 @@ UNLIMITED_ENV = {
 }
 
 
+# As streaming_portal/management/commands/runportal.py and the README's production command:
+# the workers' liveness file on tmpfs, where touching it after every request costs no disk.
+SHM = "/dev/shm"  # noqa: S108 - gunicorn makes its own mkstemp file there
+WORKER_TMP_DIR = ["--worker-tmp-dir", SHM] if os.path.isdir(SHM) else []
+
+
 def setup_django() -> None:
     """Start (or join) the bench engines, then Django, then migrate."""
     for name, value in BENCH_ENV.items():
@@ -79,6 +85,7 @@ def gunicorn(extra_env: Mapping[str, str] | None = None, *, workers: int = 2) ->
             "--log-level",
             "warning",
             "--no-control-socket",
+            *WORKER_TMP_DIR,
         ],
         cwd=BASE_DIR,
         env=environment,

@@ -15,6 +15,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.services import demo_household
 from streaming_portal.supervisor import ProcessSpec, Supervisor
 
+# Where the web workers keep their liveness file, touched after every request: tmpfs.
+SHM = "/dev/shm"  # noqa: S108 - gunicorn makes its own mkstemp file there
+
 DEMO_USERS = (
     # (username, is_staff, what they are for)
     ("editor", True, "content editor: the Django admin"),
@@ -124,6 +127,9 @@ class Command(BaseCommand):
                     '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s',
                     "--graceful-timeout",
                     "10",
+                    # The workers touch a liveness file after every request: on tmpfs that
+                    # costs no disk (gunicorn's own advice).
+                    *(["--worker-tmp-dir", SHM] if os.path.isdir(SHM) else []),
                 ],
             ),
             ProcessSpec(
