@@ -186,6 +186,17 @@ def run_load(
     return LoadResult(label, len(latencies), duration, errors, latencies)
 
 
+def merge_results(label: str, parts: Sequence[LoadResult]) -> LoadResult:
+    """Several runs of one variant (alternating rounds) as one result."""
+    return LoadResult(
+        label,
+        sum(part.requests for part in parts),
+        sum(part.seconds for part in parts),
+        sum(part.errors for part in parts),
+        [latency for part in parts for latency in part.latencies_ms],
+    )
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

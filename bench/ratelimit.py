@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from bench.environment import gunicorn, session_cookie
-from bench.load import LoadResult, Request, run_load
+from bench.load import LoadResult, Request, merge_results, run_load
 from bench.report import BenchReport
 
 VIEWERS = 8
@@ -97,14 +97,7 @@ def _http(
                     )
 
     def merged(page: str, variant: str) -> LoadResult:
-        parts = runs[page, variant]
-        return LoadResult(
-            f"{page}, {variant} limiter",
-            sum(part.requests for part in parts),
-            sum(part.seconds for part in parts),
-            sum(part.errors for part in parts),
-            [latency for part in parts for latency in part.latencies_ms],
-        )
+        return merge_results(f"{page}, {variant} limiter", runs[page, variant])
 
     return {
         page: (
