@@ -11,18 +11,16 @@ query would not, or misses a badge it would show.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from catalog import last_chance
 from catalog.versions import catalog_version
-from streaming_portal.infra.local_cache import LocalCache
+from streaming_portal.infra.local_cache import LocalCache, cached_in_two_layers
 
 MAX_PAGE = 10_000
 # Bumped whenever what is stored changes shape, so a deploy never reads an older shape.
@@ -92,21 +90,12 @@ def cached_part(
     is never stale either; each copy keeps the time to live its cards allow.
     """
     key = f"{KEY_PREFIX}{name}:{ceiling}:{catalog_version() if version is None else version}"
-    local: Part | None = _local.get(key)
-    if local is not None:
-        return local
-    # Stored with its expiry, so the copy in memory expires when Redis's does.
-    cached: tuple[float, Part] | None = cache.get(key)
-    if cached is not None:
-        expires_at, value = cached
-        _local.put(key, value, min(expires_at - time.time(), LOCAL_SECONDS))
-        return value
-    value, cards = build()
-    timeout = time_to_live(cards)
-    if timeout > 0:
-        cache.set(key, (time.time() + timeout, value), timeout)
-        _local.put(key, value, min(timeout, LOCAL_SECONDS))
-    return value
+
+    def built() -> tuple[Part, int]:
+        value, cards = build()
+        return value, time_to_live(cards)
+
+    return cached_in_two_layers(_local, key, built, local_seconds=LOCAL_SECONDS)
 
 
 # Parts are shared by audience, not by viewer: a few dozen cover every busy page.

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+
+Value = TypeVar("Value")
 
 
 class LocalCache:
@@ -36,3 +41,25 @@ class LocalCache:
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+
+
+def cached_in_two_layers(
+    local: LocalCache, key: str, build: Callable[[], tuple[Value, int]], *, local_seconds: float
+) -> Value:
+    """``key``'s value: this process's copy, else Redis's, else ``build()``'s (which returns
+    the value and its time to live in seconds; 0: not cached). Redis keeps the value with its
+    expiry, so the copy made in memory from it expires when Redis's does; ``local_seconds``
+    bounds how long a copy lives on in memory after Redis evicted its own."""
+    found: Value | None = local.get(key)
+    if found is not None:
+        return found
+    stored: tuple[float, Value] | None = cache.get(key)
+    if stored is not None:
+        expires_at, value = stored
+        local.put(key, value, min(expires_at - time.time(), local_seconds))
+        return value
+    value, timeout = build()
+    if timeout > 0:
+        cache.set(key, (time.time() + timeout, value), timeout)
+        local.put(key, value, min(timeout, local_seconds))
+    return value

@@ -19,18 +19,16 @@ A request with messages waiting is rendered in full and not cached: a message is
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from streaming_portal.infra.local_cache import LocalCache
+from streaming_portal.infra.local_cache import LocalCache, cached_in_two_layers
 
 CSRF_SLOT = "\x1ecsrf\x1e"
 # Bumped whenever what is stored changes shape, so a deploy never reads an older shape.
@@ -86,22 +84,14 @@ def _shell(
     """The shell split at its markers: this process's copy, Redis's (stored with its
     expiry), or a new rendering."""
     key = f"{KEY_PREFIX}{key}"
-    shell: list[bytes] | None = _local.get(key)
-    if shell is not None:
-        return shell
-    cached: tuple[float, list[bytes]] | None = cache.get(key)
-    if cached is not None:
-        expires_at, shell = cached
-        _local.put(key, shell, min(expires_at - time.time(), LOCAL_SECONDS))
-        return shell
-    context, timeout = build()
-    markers = {name: part_marker(name) for name in parts}
-    context = {**context, **markers, "csrf_token": CSRF_SLOT}
-    shell = MARKER.split(render_to_string(template_name, context, request).encode())
-    if timeout > 0:
-        cache.set(key, (time.time() + timeout, shell), timeout)
-        _local.put(key, shell, min(timeout, LOCAL_SECONDS))
-    return shell
+
+    def rendered() -> tuple[list[bytes], int]:
+        context, timeout = build()
+        markers = {name: part_marker(name) for name in parts}
+        context = {**context, **markers, "csrf_token": CSRF_SLOT}
+        return MARKER.split(render_to_string(template_name, context, request).encode()), timeout
+
+    return cached_in_two_layers(_local, key, rendered, local_seconds=LOCAL_SECONDS)
 
 
 # Shells are per viewer state: enough for every viewer a busy web node serves in a minute.
