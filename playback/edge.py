@@ -56,7 +56,7 @@ def bad_gateway(message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": "origin_unreachable", "message": message}}, status=502)
 
 
-def _stream_url(stream_id: str) -> str | None:
+def stream_url(stream_id: str) -> str | None:
     """The decrypted origin URL of a stream, cached in this process for a few minutes so
     that segment requests cost no query."""
     cached = _stream_urls.get(stream_id)
@@ -94,7 +94,7 @@ def origin_url(session: SessionState, path: str) -> str | None:
         return track.caption_url if track else None
     if safe_relative_path(path) is None or path.startswith("captions/"):
         return None
-    master = _stream_url(session.stream_id)
+    master = stream_url(session.stream_id)
     if master is None:
         return None
     return master if path == MASTER else stream_folder(master) + path

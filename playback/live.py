@@ -41,7 +41,7 @@ from django_redis import get_redis_connection
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
-from playback import live_scripts
+from playback import live_scripts, revocations
 
 PREFIX = "pb:"
 BUFFER = f"{PREFIX}buffer"
@@ -224,6 +224,7 @@ def session_mark_ended(*, session_id: UUID | str, account_id: int, refusal: str 
         pipe.hset(key, mapping={"ended": 1, **({"refusal": refusal} if refusal else {})})
         pipe.zrem(streams_key(account_id), str(session_id))
         pipe.delete(token_key(session_id))
+        revocations.revocations_add(pipe, [session_id])
         pipe.execute()
 
 
@@ -246,6 +247,7 @@ def sessions_closed(sessions: list[tuple[UUID | str, int | None]]) -> None:
             pipe.delete(f"{key}:errors")
             if account_id is not None:
                 pipe.zrem(streams_key(account_id), str(session_id))
+        revocations.revocations_add(pipe, [session for session, _ in sessions])
         pipe.execute()
 
 

@@ -20,6 +20,7 @@ from playback import (
     edge,
     entitlement,
     finish,
+    grants,
     heartbeats,
     live,
     progress,
@@ -109,16 +110,31 @@ def _edge_origin(request: HttpRequest) -> str:
     return f"{scheme}://{request.get_host()}"
 
 
-def _with_token(response: HttpResponse, session_id: UUID, token: str, expires: int) -> HttpResponse:
-    response.set_cookie(
-        TOKEN_COOKIE,
-        token,
-        max_age=max(0, int(expires - time.time())),
-        path=tokens.acl_for(session_id),
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Strict",
+def _with_token(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    session_id: UUID,
+    token: str,
+    expires: int,
+) -> HttpResponse:
+    """The token cookie, and the grant an edge without the portal's state needs beside it
+    (playback/grants.py); both scoped to the session's edge path, both gone when it expires."""
+    grant = grants.session_grant(
+        token, session_id=session_id, signin_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     )
+    for name, value in ((TOKEN_COOKIE, token), (grants.GRANT_COOKIE, grant)):
+        if value is None:
+            continue
+        response.set_cookie(
+            name,
+            value,
+            max_age=max(0, int(expires - time.time())),
+            path=tokens.acl_for(session_id),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Strict",
+        )
     return response
 
 
@@ -208,7 +224,13 @@ def start(request: HttpRequest, video_id: UUID) -> HttpResponse:
         },
         status=201,
     )
-    return _with_token(response, started.session.pk, started.token, started.token_expires_at)
+    return _with_token(
+        request,
+        response,
+        session_id=started.session.pk,
+        token=started.token,
+        expires=started.token_expires_at,
+    )
 
 
 @require_POST
@@ -260,7 +282,13 @@ def token(request: HttpRequest, session_id: UUID) -> HttpResponse:
         )
     except BadInput as error:
         return refused(error)
-    return _with_token(JsonResponse({"token_expires_at": expires}), session_id, value, expires)
+    return _with_token(
+        request,
+        JsonResponse({"token_expires_at": expires}),
+        session_id=session_id,
+        token=value,
+        expires=expires,
+    )
 
 
 @require_POST

@@ -328,6 +328,15 @@ LAST_CHANCE_DAYS = env.int("LAST_CHANCE_DAYS", default=7)
 # LOCAL_ORIGIN_URL; the portal maps that prefix back to the folder to serve and check them.
 LOCAL_ORIGIN_ROOT = Path(env.str("LOCAL_ORIGIN_ROOT", default=str(BASE_DIR / ".local" / "origin")))
 LOCAL_ORIGIN_URL = env.str("LOCAL_ORIGIN_URL", default="https://origin.portal.localhost/")
+# Media on S3-compatible object storage: stream URLs under S3_ORIGIN_URL name objects of
+# S3_MEDIA_BUCKET (keys are the rest of the URL). The edges read them with the credentials
+# below (boto3); an empty S3_ORIGIN_URL means no media lives there.
+S3_ORIGIN_URL = env.str("S3_ORIGIN_URL", default="")
+S3_MEDIA_BUCKET = env.str("S3_MEDIA_BUCKET", default="")
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")  # empty: AWS's own endpoints
+S3_REGION = env.str("S3_REGION", default="us-east-1")
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="")
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="")
 
 # --- Playback -------------------------------------------------------------------------------
 
