@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint format bench bench-smoke requirements shell clean-data player-deps
+.PHONY: help run test fuzz lint format bench bench-smoke requirements shell clean-data player-deps edge-deps
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,3 +73,14 @@ player-deps:  ## Optional: install hls.js from the npm registry for browsers wit
 	npm install --prefix .local/player-deps --no-save --no-package-lock --silent hls.js@1
 	cp .local/player-deps/node_modules/hls.js/dist/hls.min.js static/vendor/hls.min.js
 	@echo "hls.js installed in static/vendor/; the watch page loads it from the portal."
+
+# The production topology's engines are Debian packages, not Python: the nginx edge (njs) and
+# wrk, which drives it in the edge benchmark. The tests that need them skip without them.
+EDGE_PACKAGES := nginx-light libnginx-mod-http-js wrk
+
+edge-deps:  ## Install Debian's nginx, its njs module and wrk (the nginx edge and its benchmark; root)
+	@if [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] && command -v wrk >/dev/null; then \
+		echo "nginx, njs and wrk are installed"; \
+	else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(EDGE_PACKAGES); \
+	fi
