@@ -8,10 +8,13 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from catalog.models import Episode, Genre, Movie, Season, Series
 from catalog.versions import bump_catalog_version
+from streaming_portal.infra.replica import replica_mark_after_commit
 
 
 def _catalog_changed(sender: Any, **kwargs: Any) -> None:
     bump_catalog_version()
+    # With a read replica: again once committed, after the replica mark (infra/replica.py).
+    replica_mark_after_commit(bump_catalog_version)
 
 
 def connect() -> None:
