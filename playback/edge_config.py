@@ -59,6 +59,8 @@ def _s3_parts(revoked_dir: Path) -> tuple[str, str]:
         return "", ""
     endpoint = urlsplit(settings.S3_ENDPOINT_URL)
     upstream = (
+        "    js_set $s3_date edge.s3Date;\n"
+        "    js_set $s3_authorization edge.s3Authorization;\n"
         f"    upstream s3_origin {{\n        server {endpoint.netloc};\n"
         "        keepalive 16;\n    }\n"
     )
@@ -92,6 +94,15 @@ def edge_config_write(layout: EdgeLayout) -> Path:
             {
                 "keys": {kid: secret.decode() for kid, secret in tokens.signing_keys().items()},
                 "session_cookie": settings.SESSION_COOKIE_NAME,
+                "s3": {
+                    "bucket": settings.S3_MEDIA_BUCKET,
+                    "host": urlsplit(settings.S3_ENDPOINT_URL).netloc,
+                    "region": settings.S3_REGION,
+                    "access_key": settings.S3_ACCESS_KEY_ID,
+                    "secret_key": settings.S3_SECRET_ACCESS_KEY,
+                }
+                if settings.S3_ENDPOINT_URL
+                else None,
             }
         )
     )

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET
 from kombu import Connection
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 from catalog.models import CaptionTrack, StreamSource
 from playback import live
@@ -124,8 +125,26 @@ def _redis_client(url: str, timeout: float) -> redis.Redis:
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _sentinel_master(sentinels: tuple[str, ...], timeout: float) -> redis.Redis:
+    addresses = [(host, int(port)) for host, _, port in (s.rpartition(":") for s in sentinels)]
+    manager = Sentinel(  # type: ignore[no-untyped-call]
+        addresses, socket_timeout=timeout, sentinel_kwargs={"socket_timeout": timeout}
+    )
+    db = int(str(settings.REDIS_URL).rstrip("/").rpartition("/")[2] or 0)
+    return manager.master_for(  # type: ignore[no-any-return, no-untyped-call]
+        settings.REDIS_SENTINEL_MASTER,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        db=db,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
 def _cache_redis() -> redis.Redis:
     """The Redis of the cache, the sessions and the heartbeat buffer (playback/live.py)."""
+    if settings.REDIS_SENTINELS:  # wherever the sentinels say the master is now
+        return _sentinel_master(tuple(settings.REDIS_SENTINELS), _timeout())
     location: Any = settings.CACHES["default"]["LOCATION"]
     url = location if isinstance(location, str) else location[0]
     return _redis_client(url, _timeout())
@@ -164,7 +183,11 @@ def broker() -> CheckResult:
     with Connection(
         settings.CELERY_BROKER_URL,
         connect_timeout=timeout,
-        transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        transport_options={
+            **getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+        },
     ) as broker_connection:
         broker_connection.ensure_connection(max_retries=0)  # one attempt: no retry sleeps
     return CheckResult(CheckStatus.OK)

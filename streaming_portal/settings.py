@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "streaming_portal.infra.logs.RequestIdMiddleware",
     "streaming_portal.infra.api.ApiErrorMiddleware",
+    "streaming_portal.infra.replica.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,6 +136,22 @@ DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A streaming replica for browse reads (streaming_portal/infra/replica.py): optional.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db_url_config(env.str("DATABASE_REPLICA_URL")),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "ATOMIC_REQUESTS": False,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["HOST"] = unquote(DATABASES["replica"].get("HOST", ""))
+    # A replica that does not answer within this long is skipped, never waited for.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+DATABASE_ROUTERS = ["streaming_portal.infra.replica.ReplicaRouter"]
+REPLICA_READ_APPS = env.list("REPLICA_READ_APPS", default=["catalog"])
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+REPLICA_MAX_LAG_BYTES = env.int("REPLICA_MAX_LAG_BYTES", default=16 * 1024 * 1024)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, sessions, and (later) the heartbeat buffer, tokens and rate limits -------
@@ -153,6 +170,19 @@ _REDIS_OPTIONS = {
     "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT_SECONDS,
     "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 1)},
 }
+# Redis Sentinel: with REDIS_SENTINELS (host:port, ...), REDIS_URL names the monitored master
+# instead of a host (redis://portal/0) and every client asks the sentinels where it is now.
+REDIS_SENTINELS: list[str] = env.list("REDIS_SENTINELS", default=[])
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="portal")
+if REDIS_SENTINELS:
+    _REDIS_OPTIONS = {
+        **_REDIS_OPTIONS,
+        "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+        "SENTINELS": [
+            (host, int(port)) for host, _, port in (s.rpartition(":") for s in REDIS_SENTINELS)
+        ],
+        "SENTINEL_KWARGS": {"socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS},
+    }
 CACHES = {
     # Rendered rows, Continue watching, versions: all can be rebuilt from PostgreSQL, so a
     # Redis that cannot be read is a cache miss and the pages go on (more slowly).
@@ -187,7 +217,15 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 
 # --- Celery ---------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+if REDIS_SENTINELS:
+    # Celery's sentinel transport: every sentinel, and the master's name in the options.
+    _CELERY_DB = REDIS_URL.rstrip("/").rpartition("/")[2] if REDIS_URL.count("/") > 2 else "0"
+    _CELERY_SENTINELS = ";".join(f"sentinel://{s}/{_CELERY_DB}" for s in REDIS_SENTINELS)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER}
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_CELERY_SENTINELS)
+else:
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -201,6 +239,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 60 * 60
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Every worker host may run beat; one schedules at a time (streaming_portal/beat_lock.py).
+CELERY_BEAT_SCHEDULER = "streaming_portal.beat_lock.LockedScheduler"
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 
 # --- Auth -----------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from pytest_django import Settings
 
 from catalog import page_cache
 from streaming_portal.infra import page_shell
+from tests.s3_server import s3, s3_process  # noqa: F401 - fixtures: the media bucket
 
 if TYPE_CHECKING:
     from tests.cast import Household

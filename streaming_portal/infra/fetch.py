@@ -14,7 +14,8 @@ Every media check (and the edge, for remote origins) goes through :func:`fetch`:
   answer that changes between the check and the connection (rebinding) cannot slip through.
 - Timeouts on connecting and reading, and a size cap on the body.
 - URLs under LOCAL_ORIGIN_URL are read from the local origin folder (the demo's "object
-  storage"), without any network.
+  storage"), without any network; URLs under S3_ORIGIN_URL are objects of the media bucket,
+  read with boto3 and the portal's credentials (streaming_portal/infra/object_storage.py).
 
 MEDIA_FETCH_ALLOWED_NETWORKS lists networks to admit despite the rules (the tests and a
 demo origin on this machine use 127.0.0.0/8); MEDIA_FETCH_CA_BUNDLE trusts an extra CA.
@@ -34,6 +35,7 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
+from streaming_portal.infra.object_storage import ObjectStorageError, object_key, object_read
 from streaming_portal.infra.origin import local_file, origin_relative_path
 
 BLOCKED_NETWORKS = tuple(
@@ -157,11 +159,11 @@ def refusal_for_url(url: str) -> str | None:
     Pure: no DNS and no connection, so it also serves to validate a URL when it is entered.
     Checks the scheme (https only), credentials (none), the port, IP literals against the
     blocked ranges and ``localhost``/``.local`` names, all honouring
-    MEDIA_FETCH_ALLOWED_NETWORKS. URLs under LOCAL_ORIGIN_URL are always admitted: they are
-    read from the local origin folder, not fetched. A name that passes may still resolve to
-    a refused address; :func:`resolve` checks that when fetching.
+    MEDIA_FETCH_ALLOWED_NETWORKS. URLs under LOCAL_ORIGIN_URL and S3_ORIGIN_URL are always
+    admitted: they are read from the local origin folder or the media bucket, not fetched. A
+    name that passes may still resolve to a refused address; :func:`resolve` checks that.
     """
-    if origin_relative_path(url) is not None:
+    if origin_relative_path(url) is not None or object_key(url) is not None:
         return None
     try:
         parts = urlsplit(url)
@@ -235,9 +237,9 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
     current = url
     started = time.monotonic()
     for _ in range(settings.MEDIA_FETCH_MAX_REDIRECTS + 1):
-        relative = origin_relative_path(current)
-        if relative is not None:
-            return _local(current, relative, max_bytes)
+        stored = _from_storage(current, max_bytes)
+        if stored is not None:
+            return stored
         refusal = refusal_for_url(current)
         if refusal is not None:
             raise FetchError(refusal, transient=False)
@@ -318,6 +320,23 @@ LOCAL_TYPES = {
     ".xml": "application/xml",
     ".ts": "video/mp2t",
 }
+
+
+def _from_storage(url: str, max_bytes: int) -> FetchResult | None:
+    """The local origin's file or the media bucket's object ``url`` names; None for the web."""
+    relative = origin_relative_path(url)
+    if relative is not None:
+        return _local(url, relative, max_bytes)
+    key = object_key(url)
+    return _object(url, key, max_bytes) if key is not None else None
+
+
+def _object(url: str, key: str, max_bytes: int) -> FetchResult:
+    try:
+        body, content_type = object_read(key, max_bytes=max_bytes)
+    except ObjectStorageError as error:
+        raise FetchError(error.message, transient=error.transient) from error
+    return FetchResult(url, 200, content_type, body)
 
 
 def _local(url: str, relative: str, max_bytes: int) -> FetchResult:
