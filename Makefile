@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint format bench bench-smoke requirements shell clean-data player-deps edge-deps
+.PHONY: help run test fuzz lint format bench bench-smoke requirements shell clean-data player-deps edge-deps cluster-deps cluster-test
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -84,3 +84,19 @@ edge-deps:  ## Install Debian's nginx, its njs module and wrk (the nginx edge an
 	else \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(EDGE_PACKAGES); \
 	fi
+
+# The whole topology (docs/deploy.md): PostgreSQL 15's server binaries for the primary and its
+# streaming replica, Redis with Sentinel, nginx with njs; moto's S3 server comes from the
+# dev requirements.
+CLUSTER_PACKAGES := $(EDGE_PACKAGES) postgresql-15 redis-server redis-sentinel
+
+cluster-deps:  ## Install the Debian packages make cluster-test needs (root)
+	@if [ -x /usr/lib/postgresql/15/bin/pg_ctl ] && [ -x /usr/bin/redis-sentinel ] && [ -x /usr/sbin/nginx ] \
+		&& [ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] && command -v wrk >/dev/null; then \
+		echo "PostgreSQL 15, Redis Sentinel, nginx, njs and wrk are installed"; \
+	else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(CLUSTER_PACKAGES); \
+	fi
+
+cluster-test: $(VENV)/.dev-installed  ## Bring the production topology up here, break each piece under load, report
+	$(BIN)/python -m deploy.cluster $(CLUSTER_ARGS)
