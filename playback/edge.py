@@ -41,6 +41,12 @@ CAPTION_PATH = re.compile(
 _stream_urls: dict[str, tuple[float, str]] = {}
 
 
+def cookie_repeated(header: str, name: str) -> bool:
+    """Whether the Cookie header names ``name`` more than once (another path's cookie, or a
+    sibling domain's): refused, never "the last one wins", as the nginx edge refuses it."""
+    return len(re.findall(rf"(?:^|;)\s*{re.escape(name)}=", header)) > 1
+
+
 def forbidden(code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message}}, status=403)
 

@@ -331,6 +331,8 @@ def edge_file(  # noqa: PLR0911 - one refusal per check, in the order the docstr
     profile_id = _session_profile_id(request)
     if not value or profile_id is None:
         return edge.forbidden("token_missing", "No playback token came with this request.")
+    if edge.cookie_repeated(request.META.get("HTTP_COOKIE", ""), TOKEN_COOKIE):
+        return edge.forbidden("token_malformed", "The playback token is malformed.")
     try:
         tokens.verify_viewer(value, path=request.path, profile_id=profile_id, session_id=session_id)
     except tokens.TokenRejected as rejection:

@@ -47,6 +47,9 @@ class Edge(Protocol):
 
     def get(self, client: Client, session_id: str, path: str) -> EdgeAnswer: ...
 
+    def get_with_cookie_header(self, header: str, session_id: str, path: str) -> EdgeAnswer:
+        """The request with exactly this Cookie header (repeated names included)."""
+
     def keys_changed(self) -> None:
         """The operator's step after STREAM_SIGNING_KEYS changed."""
 
@@ -62,6 +65,12 @@ class DjangoEdge:
         body = b"".join(response.streaming_content) if response.streaming else response.content
         return EdgeAnswer(
             response.status_code, response.get("Content-Type", ""), body, dict(response.items())
+        )
+
+    def get_with_cookie_header(self, header: str, session_id: str, path: str) -> EdgeAnswer:
+        response: Any = Client(HTTP_COOKIE=header).get(f"/edge/{session_id}/{path}")
+        return EdgeAnswer(
+            response.status_code, response.get("Content-Type", ""), response.content, {}
         )
 
     def keys_changed(self) -> None:
@@ -92,6 +101,9 @@ class NginxEdge:
 
     def get(self, client: Client, session_id: str, path: str) -> EdgeAnswer:
         return self.raw_get(f"/edge/{session_id}/{path}", browser_cookies(client))
+
+    def get_with_cookie_header(self, header: str, session_id: str, path: str) -> EdgeAnswer:
+        return self.raw_get(f"/edge/{session_id}/{path}", header)
 
     def raw_get(self, target: str, cookie_header: str) -> EdgeAnswer:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)

@@ -465,3 +465,28 @@ def test_both_edges_give_the_same_answer_for_any_path(
     assert (django_answer.status == 200) == (nginx_answer.status == 200), path
     if django_answer.status == 200:
         assert django_answer.body == nginx_answer.body
+
+
+# --- Repeated cookies and other methods -----------------------------------------------------------
+
+
+def test_both_edges_refuse_a_token_cookie_sent_twice(
+    edge: Edge, viewer: Client, local_movie: Movie
+) -> None:
+    first = start(viewer, local_movie)
+    first_token = viewer.cookies[TOKEN_COOKIE].value
+    second = start(viewer, local_movie)
+    header = (
+        f'{_signin(viewer)}; {TOKEN_COOKIE}="{viewer.cookies[TOKEN_COOKIE].value}"; '
+        f'{TOKEN_COOKIE}="{first_token}"; edge_grant={viewer.cookies["edge_grant"].coded_value}'
+    )
+
+    for session_id in (first, second):
+        answer = edge.get_with_cookie_header(header, session_id, "master.m3u8")
+        assert refusal(answer) == "token_malformed"
+
+
+def _signin(client: Client) -> str:
+    from django.conf import settings  # noqa: PLC0415
+
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -127,6 +128,8 @@ def main() -> None:
     problems = missing_engines() + ([MISSING] if nginx_binary() is None else [])
     if problems:
         sys.exit("make cluster-test needs: " + "; ".join(problems) + " (make cluster-deps)")
+    # A stopped run (SIGTERM, a CI timeout) still takes its processes down: through finally.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("make cluster-test: stopped"))
     root = Path(tempfile.mkdtemp(prefix="portal-cluster-"))
     root.chmod(0o755)
     cluster = Cluster(root)

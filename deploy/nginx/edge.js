@@ -81,21 +81,30 @@ function secretOf(config, kid) {
     return Object.prototype.hasOwnProperty.call(config.keys, kid) ? config.keys[kid] : null;
 }
 
-// The request's path, percent-decoded but not normalised: what Django routes and checks.
+// The request's path, percent-decoded but not normalised: what Django routes and checks. A
+// path that does not decode keeps its raw text, which no plain path matches (a 404 later).
 function requestPath(r) {
     var raw = r.variables.request_uri.split('?')[0];
     try {
         return decodeURIComponent(raw);
     } catch (e) {
-        return null;
+        return raw;
     }
+}
+
+// A cookie named twice (another path's, a sibling domain's) is never "the first one wins":
+// the request is refused as the portal's edge refuses it.
+var NAMED = {edge_token: /(^|;)\s*edge_token=/g, edge_grant: /(^|;)\s*edge_grant=/g};
+function repeated(r, name) {
+    var matches = (r.headersIn.Cookie || '').match(NAMED[name]);
+    return matches !== null && matches.length > 1;
 }
 
 // The session's origin if the grant goes with this token and was issued to this browser's
 // sign-in (its signature covers the sign-in cookie), else null: one HMAC.
 function grantedOrigin(r, token, secret, signin) {
     var value = cookie(r, 'edge_grant');
-    var match = value.length <= GRANT_MAX ? GRANT.exec(value) : null;
+    var match = value.length <= GRANT_MAX && !repeated(r, 'edge_grant') ? GRANT.exec(value) : null;
     if (!match || match[1] !== token.kid || match[3] !== token.acl || match[4] !== token.ctx) {
         return null;
     }
@@ -106,7 +115,8 @@ function grantedOrigin(r, token, secret, signin) {
     if (!same(hmacHex(secret, payload + '~signin=' + signin), match[7])) {
         return null;
     }
-    return {origin: match[5], master: match[6]};
+    // The portal writes only plain paths here; checked again, as a signature is not a rule.
+    return plainPath(match[6]) || match[5] === 'portal' ? {origin: match[5], master: match[6]} : null;
 }
 
 // A plain relative path that cannot leave its folder (streaming_portal/infra/origin.py).
@@ -126,13 +136,19 @@ function originPath(master, rest) {
 }
 
 function serve(r) {
+    if (r.method !== 'GET' && r.method !== 'HEAD') {
+        r.headersOut['Allow'] = 'GET, HEAD';
+        r.headersOut['Content-Type'] = 'application/json';
+        return r.return(405, JSON.stringify({error: {code: 'method_not_allowed',
+            message: 'The edge answers GET and HEAD only.'}}));
+    }
     var config = edge_config;
     var value = cookie(r, 'edge_token');
     var signin = cookie(r, config.session_cookie);
     if (!value || !signin) {
         return refuse(r, 'token_missing');
     }
-    var match = value.length <= TOKEN_MAX ? TOKEN.exec(value) : null;
+    var match = value.length <= TOKEN_MAX && !repeated(r, 'edge_token') ? TOKEN.exec(value) : null;
     if (!match) {
         return refuse(r, 'token_malformed');
     }
@@ -148,7 +164,7 @@ function serve(r) {
         return refuse(r, 'token_expired');
     }
     var path = requestPath(r);
-    if (path === null || path.indexOf(token.acl) !== 0) {
+    if (path.indexOf(token.acl) !== 0) {
         return refuse(r, 'token_wrong_path');
     }
     var session = token.acl.slice('/edge/'.length, -1);
