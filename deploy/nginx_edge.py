@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from deploy.processes import Proc
+
 JS_MODULE = Path("/usr/lib/nginx/modules/ngx_http_js_module.so")
 START_SECONDS = 15
 MISSING = (
@@ -50,7 +52,7 @@ class Nginx:
 
     def __init__(self, conf: Path, *, port: int, host: str = "127.0.0.1") -> None:
         self.conf, self.port, self.host = conf, port, host
-        self.process: subprocess.Popen[bytes] | None = None
+        self.proc: Proc | None = None
 
     def command(self, *extra: str) -> list[str]:
         binary = nginx_binary()
@@ -68,35 +70,27 @@ class Nginx:
 
     def start(self) -> None:
         self.test_config()
-        self.process = subprocess.Popen(  # noqa: S603 - Debian's nginx, our configuration
-            self.command("-g", "daemon off;"),
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
+        self.proc = Proc(
+            "nginx", self.command("-g", "daemon off;"), self.conf.parent / "run" / "nginx.log"
         )
+        self.proc.start()
         wait_for_port(self.port, host=self.host)
 
     def reload(self) -> None:
         """Re-read the configuration (new keys): new workers take over, old ones finish."""
         self.test_config()
-        if self.process is None:
+        if self.proc is None or self.proc.process is None:
             raise RuntimeError("nginx is not running")
-        self.process.send_signal(signal.SIGHUP)
+        self.proc.process.send_signal(signal.SIGHUP)
 
     def kill(self) -> None:
         """kill -9 the master and its workers: a crash."""
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            self.process = None
+        if self.proc is not None:
+            self.proc.kill()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGQUIT)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=10)
-        self.kill()
+        if self.proc is not None:
+            self.proc.stop(10, signal_number=signal.SIGQUIT)  # finish requests in flight
 
 
 @contextlib.contextmanager

@@ -40,14 +40,10 @@ MAX_LENGTH = 1024
 ORIGIN_LOCAL = "local"
 ORIGIN_S3 = "s3"
 ORIGIN_PORTAL = "portal"  # any other host: the nginx edge hands the request to the portal's edge
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 GRAMMAR = re.compile(
-    r"kid=(?P<kid>[A-Za-z0-9_-]{1,16})"
-    r"~exp=(?P<exp>[1-9][0-9]{0,11})"
-    rf"~acl=(?P<acl>/edge/{_UUID}/)"
-    r"~ctx=(?P<ctx>[0-9a-f]{32})"
-    r"~org=(?P<origin>local|s3|portal):(?P<master>[A-Za-z0-9._+~/-]{0,700})"
-    r"~hmac=(?P<hmac>[0-9a-f]{64})",
+    tokens.KID_EXP_ACL_CTX
+    + r"~org=(?P<origin>local|s3|portal):(?P<master>[A-Za-z0-9._+~/-]{0,700})"
+    + tokens.HMAC_FIELD,
     re.ASCII,
 )
 

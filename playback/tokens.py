@@ -48,15 +48,15 @@ FIELDS = ("kid", "exp", "acl", "ctx", "tid")
 MAX_LENGTH = 256
 KID = re.compile(r"[A-Za-z0-9_-]{1,16}", re.ASCII)
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-GRAMMAR = re.compile(
+# The fields the token shares with the edge grant (playback/grants.py), as regex parts.
+KID_EXP_ACL_CTX = (
     r"kid=(?P<kid>[A-Za-z0-9_-]{1,16})"
     r"~exp=(?P<exp>[1-9][0-9]{0,11})"
     rf"~acl=(?P<acl>/edge/{_UUID}/)"
     r"~ctx=(?P<ctx>[0-9a-f]{32})"
-    rf"~tid=(?P<tid>{_UUID})"
-    r"~hmac=(?P<hmac>[0-9a-f]{64})",
-    re.ASCII,
 )
+HMAC_FIELD = r"~hmac=(?P<hmac>[0-9a-f]{64})"
+GRAMMAR = re.compile(rf"{KID_EXP_ACL_CTX}~tid=(?P<tid>{_UUID}){HMAC_FIELD}", re.ASCII)
 
 
 class TokenRejected(Exception):  # noqa: N818 - reads as a sentence: raise TokenRejected(...)

@@ -13,18 +13,28 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
+import pytest
 from django.test import Client
+from pytest_django import Settings
 
 from bench.environment import free_port
+from catalog.models import Movie
 from deploy.nginx_edge import Nginx, user_directive
 from playback import live
 from playback.edge_config import EdgeLayout, edge_config_write
 from playback.revocations import markers_write, revocations_since
+from tests.factories import CaptionTrackFactory, MovieFactory, StreamSourceFactory
+
+PLAYLIST = b"#EXTM3U\n#EXT-X-VERSION:3\n#EXTINF:4.0,\n720p/seg0.ts\n#EXT-X-ENDLIST\n"
+SEGMENT = bytes(range(188)) * 4
+CAPTIONS = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n"
+OUTSIDE = b"a file outside the origin"
 
 
 @dataclass(frozen=True)
@@ -137,3 +147,46 @@ class NginxEdge:
 def browser_cookies(client: Client) -> str:
     """The Cookie header a browser sends back: each value exactly as Set-Cookie gave it."""
     return "; ".join(f"{name}={morsel.coded_value}" for name, morsel in client.cookies.items())
+
+
+def local_origin_create(settings: Settings, folder: Path) -> Path:
+    """A local origin in ``folder``/origin, with a file beside it that must stay private and
+    another title's stream that one session's token must not reach."""
+    root = folder / "origin"
+    root.mkdir()
+    settings.LOCAL_ORIGIN_ROOT = root
+    (folder / "secret.txt").write_bytes(OUTSIDE)
+    (root / "other").mkdir()
+    (root / "other" / "master.m3u8").write_bytes(b"#EXTM3U\n# the other title\n")
+    return root
+
+
+def local_movie_create(settings: Settings, origin: Path) -> Movie:
+    """A movie whose stream and captions are real files in the local origin."""
+    movie: Movie = MovieFactory.create(title="Quiet Harbour", media=False)
+    base = settings.LOCAL_ORIGIN_URL
+    StreamSourceFactory.create(video=movie.video, stream_url=f"{base}quiet/master.m3u8")
+    CaptionTrackFactory.create(video=movie.video, caption_url=f"{base}quiet/en.vtt")
+    (origin / "quiet" / "720p").mkdir(parents=True)
+    (origin / "quiet" / "master.m3u8").write_bytes(PLAYLIST)
+    (origin / "quiet" / "720p" / "seg0.ts").write_bytes(SEGMENT)
+    (origin / "quiet" / "en.vtt").write_bytes(CAPTIONS)
+    return movie
+
+
+def edge_running(
+    name: str, request: pytest.FixtureRequest, folder: Path, settings: Settings
+) -> Iterator[Edge]:
+    """For a fixture: the named edge, ready; nginx in front of the live server, stopped after.
+    Render it after the settings it depends on (origin, keys, bucket) are in place."""
+    if name == "django":
+        yield DjangoEdge()
+        return
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    live_server = request.getfixturevalue("live_server")
+    server = NginxEdge(folder, int(urlsplit(live_server.url).port or 0))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import pytest
@@ -31,15 +30,23 @@ from deploy.nginx_edge import MISSING, nginx_binary
 from playback import grants, tokens
 from playback.views import TOKEN_COOKIE
 from tests.cast import Household, demo_household_create, sign_in
-from tests.edges import DjangoEdge, Edge, EdgeAnswer, NginxEdge
-from tests.factories import CaptionTrackFactory, MovieFactory, StreamSourceFactory
+from tests.edges import (
+    CAPTIONS,
+    OUTSIDE,
+    PLAYLIST,
+    SEGMENT,
+    DjangoEdge,
+    Edge,
+    EdgeAnswer,
+    NginxEdge,
+    edge_running,
+    local_movie_create,
+    local_origin_create,
+)
+from tests.factories import CaptionTrackFactory, MovieFactory
 
 OLD_KEY = "t1:tests-only-stream-signing-secret"
 NEW_KEY = "t2:a-newer-stream-signing-secret"
-PLAYLIST = b"#EXTM3U\n#EXT-X-VERSION:3\n#EXTINF:4.0,\n720p/seg0.ts\n#EXT-X-ENDLIST\n"
-SEGMENT = bytes(range(188)) * 4
-CAPTIONS = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n"
-OUTSIDE = b"a file outside the origin"
 NEEDS_NGINX = pytest.mark.skipif(nginx_binary() is None, reason=MISSING)
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -59,44 +66,19 @@ def household(transactional_db: None) -> Household:
 
 @pytest.fixture
 def origin(settings: Settings, tmp_path: Path) -> Path:
-    """A local origin in a temporary folder, with a file beside it that must stay private."""
-    root = tmp_path / "origin"
-    root.mkdir()
-    settings.LOCAL_ORIGIN_ROOT = root
-    (tmp_path / "secret.txt").write_bytes(OUTSIDE)
-    (root / "other").mkdir()
-    (root / "other" / "master.m3u8").write_bytes(b"#EXTM3U\n# the other title\n")
-    return root
+    return local_origin_create(settings, tmp_path)
 
 
 @pytest.fixture
 def local_movie(settings: Settings, origin: Path, household: Household) -> Movie:
-    movie: Movie = MovieFactory.create(title="Quiet Harbour", media=False)
-    base = settings.LOCAL_ORIGIN_URL
-    StreamSourceFactory.create(video=movie.video, stream_url=f"{base}quiet/master.m3u8")
-    CaptionTrackFactory.create(video=movie.video, caption_url=f"{base}quiet/en.vtt")
-    (origin / "quiet" / "720p").mkdir(parents=True)
-    (origin / "quiet" / "master.m3u8").write_bytes(PLAYLIST)
-    (origin / "quiet" / "720p" / "seg0.ts").write_bytes(SEGMENT)
-    (origin / "quiet" / "en.vtt").write_bytes(CAPTIONS)
-    return movie
+    return local_movie_create(settings, origin)
 
 
 @pytest.fixture(params=["django", pytest.param("nginx", marks=NEEDS_NGINX)])
 def edge(
     request: pytest.FixtureRequest, origin: Path, tmp_path: Path, settings: Settings
 ) -> Iterator[Edge]:
-    if request.param == "django":
-        yield DjangoEdge()
-        return
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    live_server = request.getfixturevalue("live_server")
-    server = NginxEdge(tmp_path / "edge", int(urlsplit(live_server.url).port or 0))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from edge_running(request.param, request, tmp_path / "edge", settings)
 
 
 def start(client: Client, movie: Movie) -> str:
@@ -380,14 +362,9 @@ def both_edges(
 ) -> Iterator[tuple[DjangoEdge, NginxEdge]]:
     if nginx_binary() is None:
         pytest.skip(MISSING)
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    live_server = request.getfixturevalue("live_server")
-    server = NginxEdge(tmp_path / "edge", int(urlsplit(live_server.url).port or 0))
-    server.start()
-    try:
-        yield DjangoEdge(), server
-    finally:
-        server.stop()
+    for nginx in edge_running("nginx", request, tmp_path / "edge", settings):
+        assert isinstance(nginx, NginxEdge)
+        yield DjangoEdge(), nginx
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -19,13 +18,14 @@ from playback import grants
 from streaming_portal.infra.fetch import FetchError, fetch
 from streaming_portal.infra.object_storage import object_key
 from tests.cast import Household, demo_household_create
-from tests.edges import DjangoEdge, Edge, NginxEdge
+from tests.edges import Edge, NginxEdge, edge_running
 from tests.factories import MovieFactory, StreamSourceFactory
 from tests.s3_server import ORIGIN_URL, S3Server
 
 PLAYLIST = b"#EXTM3U\n#EXT-X-VERSION:3\n#EXTINF:4.0,\nlow/seg0.ts\n#EXT-X-ENDLIST\n"
 SEGMENT = bytes([0x47]) + bytes(range(187)) * 3
 
+NEEDS_NGINX = pytest.mark.skipif(nginx_binary() is None, reason=MISSING)
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
@@ -97,26 +97,11 @@ def test_it_names_no_object_outside_the_bucket(s3: S3Server, url: str) -> None:
 # --- Both edges serve a stream that lives in the bucket ---------------------------------------
 
 
-@pytest.fixture(
-    params=[
-        "django",
-        pytest.param("nginx", marks=pytest.mark.skipif(nginx_binary() is None, reason=MISSING)),
-    ]
-)
+@pytest.fixture(params=["django", pytest.param("nginx", marks=NEEDS_NGINX)])
 def edge(
     request: pytest.FixtureRequest, s3: S3Server, tmp_path: Path, settings: Settings
 ) -> Iterator[Edge]:
-    if request.param == "django":
-        yield DjangoEdge()
-        return
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    live_server = request.getfixturevalue("live_server")
-    server = NginxEdge(tmp_path / "edge", int(urlsplit(live_server.url).port or 0))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from edge_running(request.param, request, tmp_path / "edge", settings)
 
 
 def test_both_edges_serve_a_stream_from_the_bucket(

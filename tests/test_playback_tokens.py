@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +27,7 @@ from playback.errors import PlaybackRefused
 from playback.models import SignedStreamToken
 from playback.views import TOKEN_COOKIE
 from tests.cast import Household, demo_household_create, sign_in
-from tests.factories import CaptionTrackFactory, MovieFactory, StreamSourceFactory
+from tests.edges import local_movie_create, local_origin_create
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -198,7 +197,8 @@ def test_it_still_accepts_a_token_signed_with_the_previous_key_after_rotation(
     assert tokens.verify(value, path=ACL + "master.m3u8", ctx=ctx) == token
 
 
-# --- Through HTTP: the edge -------------------------------------------------------------------
+# --- Through HTTP -----------------------------------------------------------------------------
+# What the edge serves and refuses is tests/test_edge_tokens.py's: one set for both edges.
 
 
 @pytest.fixture
@@ -208,30 +208,8 @@ def household(db: None) -> Household:
 
 
 @pytest.fixture
-def origin(settings: Settings, tmp_path: Path) -> Path:
-    """A local origin in a temporary folder, with a file beside it that must stay private."""
-    root = tmp_path / "origin"
-    root.mkdir()
-    settings.LOCAL_ORIGIN_ROOT = root
-    (tmp_path / "secret.txt").write_bytes(OUTSIDE)
-    # Another title's stream in the same origin: one session's token must not reach it.
-    (root / "other").mkdir()
-    (root / "other" / "master.m3u8").write_bytes(b"#EXTM3U\n# the other title\n")
-    return root
-
-
-@pytest.fixture
-def local_movie(settings: Settings, origin: Path) -> Movie:
-    """A movie whose stream and captions are real files in the local origin."""
-    movie: Movie = MovieFactory.create(title="Quiet Harbour", media=False)
-    base = settings.LOCAL_ORIGIN_URL
-    StreamSourceFactory.create(video=movie.video, stream_url=f"{base}quiet/master.m3u8")
-    CaptionTrackFactory.create(video=movie.video, caption_url=f"{base}quiet/en.vtt")
-    (origin / "quiet" / "720p").mkdir(parents=True)
-    (origin / "quiet" / "master.m3u8").write_bytes(PLAYLIST)
-    (origin / "quiet" / "720p" / "seg0.ts").write_bytes(SEGMENT)
-    (origin / "quiet" / "en.vtt").write_bytes(CAPTIONS)
-    return movie
+def local_movie(settings: Settings, tmp_path: Path) -> Movie:
+    return local_movie_create(settings, local_origin_create(settings, tmp_path))
 
 
 def start(client: Client, movie: Movie) -> tuple[str, Response]:
@@ -240,167 +218,6 @@ def start(client: Client, movie: Movie) -> tuple[str, Response]:
     )
     assert response.status_code == 201, response.content
     return str(response.json()["session_id"]), response
-
-
-def edge(client: Client, session_id: str, path: str) -> Response:
-    return client.get(f"/edge/{session_id}/{path}")
-
-
-def body_of(response: Any) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-def edge_error(response: Response) -> str:
-    assert response.status_code == 403, response
-    body = json.loads(response.content)
-    assert set(body["error"]) == {"code", "message"}
-    code: str = body["error"]["code"]
-    return code
-
-
-@pytest.mark.parametrize(
-    ("path", "content", "content_type"),
-    [
-        ("master.m3u8", PLAYLIST, "application/vnd.apple.mpegurl"),
-        ("720p/seg0.ts", SEGMENT, "video/mp2t"),
-    ],
-)
-def test_it_serves_the_sessions_files_with_a_valid_cookie(
-    viewer: Client, local_movie: Movie, path: str, content: bytes, content_type: str
-) -> None:
-    session_id, _ = start(viewer, local_movie)
-
-    response = edge(viewer, session_id, path)
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == content_type
-    assert body_of(response) == content
-
-
-def test_it_serves_the_caption_file_the_start_response_lists(
-    viewer: Client, local_movie: Movie
-) -> None:
-    _, started = start(viewer, local_movie)
-    caption = json.loads(started.content)["captions"][0]
-
-    response = viewer.get(caption["url"])
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/vtt; charset=utf-8"
-    assert body_of(response) == CAPTIONS
-
-
-def test_it_refuses_a_caption_of_another_title(
-    viewer: Client, local_movie: Movie, settings: Settings
-) -> None:
-    other = MovieFactory.create(media=False)
-    foreign = CaptionTrackFactory.create(
-        video=other.video, caption_url=f"{settings.LOCAL_ORIGIN_URL}quiet/en.vtt"
-    )
-    session_id, _ = start(viewer, local_movie)
-
-    response = edge(viewer, session_id, f"captions/{foreign.pk}.vtt")
-
-    assert response.status_code == 404
-
-
-def test_it_refuses_a_request_without_the_cookie(viewer: Client, local_movie: Movie) -> None:
-    session_id, _ = start(viewer, local_movie)
-    del viewer.cookies[TOKEN_COOKIE]
-
-    assert edge_error(edge(viewer, session_id, "master.m3u8")) == "token_missing"
-
-
-def test_it_refuses_a_tampered_cookie(viewer: Client, local_movie: Movie) -> None:
-    session_id, _ = start(viewer, local_movie)
-    value = viewer.cookies[TOKEN_COOKIE].value
-    token = tokens.parse(value)[0]
-    viewer.cookies[TOKEN_COOKIE] = value.replace(f"exp={token.exp}", f"exp={token.exp + 86400}")
-
-    assert edge_error(edge(viewer, session_id, "master.m3u8")) == "token_bad_signature"
-
-
-def test_it_refuses_an_expired_cookie(
-    viewer: Client, household: Household, local_movie: Movie
-) -> None:
-    session_id, _ = start(viewer, local_movie)
-    ctx = tokens.viewer_context(profile_id=household.adult.pk, session_id=UUID(session_id))
-    _, stale = tokens.mint(
-        session_id=UUID(session_id), ctx=ctx, token_id=uuid.uuid4(), now=time.time() - 241
-    )
-    viewer.cookies[TOKEN_COOKIE] = stale
-
-    assert edge_error(edge(viewer, session_id, "master.m3u8")) == "token_expired"
-
-
-@pytest.mark.parametrize("who", ["sibling-profile", "other-household"])
-def test_it_refuses_a_cookie_copied_to_another_viewer(
-    viewer: Client, household: Household, local_movie: Movie, who: str
-) -> None:
-    session_id, _ = start(viewer, local_movie)
-    copied = viewer.cookies[TOKEN_COOKIE].value
-    if who == "sibling-profile":
-        other = sign_in(Client(), household, household.kids)
-    else:
-        neighbours = demo_household_create()
-        other = sign_in(Client(), neighbours, neighbours.adult)
-    other.cookies[TOKEN_COOKIE] = copied
-
-    response = edge(other, session_id, "master.m3u8")
-
-    assert edge_error(response) == "token_other_viewer"
-
-
-def test_it_refuses_a_cookie_on_another_sessions_path(viewer: Client, local_movie: Movie) -> None:
-    first, _ = start(viewer, local_movie)
-    first_token = viewer.cookies[TOKEN_COOKIE].value
-    second, _ = start(viewer, local_movie)
-    viewer.cookies[TOKEN_COOKIE] = first_token
-
-    assert edge_error(edge(viewer, second, "master.m3u8")) == "token_wrong_path"
-    assert edge(viewer, first, "master.m3u8").status_code == 200
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "../secret.txt",
-        "../../secret.txt",
-        "../../../secret.txt",
-        "..%2F..%2F..%2Fsecret.txt",
-        "%2e%2e/%2e%2e/%2e%2e/secret.txt",
-        "720p/../../../../secret.txt",
-        "captions/../../../../secret.txt",
-        "../other/master.m3u8",
-        "../../other/master.m3u8",
-        "ABSOLUTE",
-    ],
-)
-def test_it_never_serves_a_file_outside_the_sessions_stream(
-    viewer: Client, local_movie: Movie, origin: Path, path: str
-) -> None:
-    session_id, _ = start(viewer, local_movie)
-    if path == "ABSOLUTE":
-        path = str(origin.parent / "secret.txt")  # /edge/<session>//tmp/.../secret.txt
-
-    response = edge(viewer, session_id, path)
-
-    assert response.status_code in {403, 404}
-    served = body_of(response)
-    assert OUTSIDE not in served
-    assert b"the other title" not in served
-
-
-def test_it_serves_a_session_after_the_signing_key_rotates(
-    viewer: Client, local_movie: Movie, settings: Settings
-) -> None:
-    session_id, _ = start(viewer, local_movie)
-    assert viewer.cookies[TOKEN_COOKIE].value.startswith("kid=t1~")
-
-    settings.STREAM_SIGNING_KEYS = [NEW_KEY, OLD_KEY]
-
-    response = edge(viewer, session_id, "master.m3u8")
-    assert response.status_code == 200, response.content
 
 
 # --- The cookie -----------------------------------------------------------------------------
@@ -481,7 +298,7 @@ def test_it_renews_to_a_new_audited_token_after_half_its_life(
     assert (newest.key_id, newest.signed_url) == ("t1", f"https://testserver/edge/{session_id}/")
     assert newest.expires_at - newest.issued_at <= timedelta(seconds=300)
     # The renewed token opens the stream.
-    assert edge(viewer, session_id, "master.m3u8").status_code == 200
+    assert viewer.get(f"/edge/{session_id}/master.m3u8").status_code == 200
 
 
 def test_it_keeps_no_token_in_the_audit_rows(viewer: Client, local_movie: Movie) -> None:

@@ -8,14 +8,13 @@ import contextlib
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.nginx_edge import wait_for_port
+from deploy.processes import Proc
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SENTINEL_MASTER = "portal"
@@ -28,46 +27,6 @@ REQUIRED = {
 
 def missing_engines() -> list[str]:
     return [name for name, path in REQUIRED.items() if not path.exists()]
-
-
-@dataclass
-class Proc:
-    """One process of the rig, started in its own group so a kill takes its children too."""
-
-    name: str
-    command: list[str]
-    log: Path
-    env: dict[str, str] = field(default_factory=dict)
-    cwd: Path | None = None
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.log, "ab") as output:
-            self.process = subprocess.Popen(  # noqa: S603 - the rig's own engines and nodes
-                self.command,
-                cwd=self.cwd,
-                env={**os.environ, **self.env},
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def kill(self) -> None:
-        """kill -9 the whole group: a crash, nothing shut down cleanly."""
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            self.process = None
-
-    def stop(self, timeout: float = 15) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=timeout)
-        self.kill()
 
 
 def _as_postgres(command: list[str]) -> list[str]:

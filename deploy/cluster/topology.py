@@ -21,8 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from deploy.cluster.engines import Postgres, Proc, RedisSentinel, moto_server, wait_until
+from deploy.cluster.engines import Postgres, RedisSentinel, moto_server, wait_until
 from deploy.nginx_edge import Nginx, user_directive, wait_for_port
+from deploy.processes import Proc
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SHM = "/dev/shm"  # noqa: S108 - gunicorn's liveness files on tmpfs
