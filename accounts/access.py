@@ -10,17 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache, wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.backends import cached_db
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 
-from accounts import identity_cache
-from accounts.models import Profile
+from accounts import consent, identity_cache
+from accounts.models import Account, Profile
 
 PROFILE_SESSION_KEY = "profile_id"
 
@@ -66,6 +69,9 @@ def sessions_in_scripts_redis() -> bool:
 
 
 def choose_profile(request: HttpRequest, profile: Profile) -> None:
+    """Make ``profile`` the one in use; the owner's consent given for another ends."""
+    if request.session.get(PROFILE_SESSION_KEY) != profile.pk:
+        consent.consent_end(request.session)
     request.session[PROFILE_SESSION_KEY] = profile.pk
 
 
@@ -88,6 +94,39 @@ def profile_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         if profile is None:
             return redirect("accounts:profiles")
         request.profile = profile  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def household_account(request: HttpRequest) -> Account | None:
+    """The account the signed-in user owns (from the chosen profile when there is one)."""
+    profile = current_profile(request)
+    if profile is not None:
+        return profile.account
+    return Account.objects.filter(owner_id=request.user.pk).first()
+
+
+def management_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in, a household, and the owner's consent where the household asks for it
+    (accounts/consent.py): from kids mode, a profile with a ceiling, or behind a management
+    PIN, the view is reached only after the PIN or password. Sets ``request.account``."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        account = household_account(request)
+        if account is None:
+            messages.error(request, "Only a household account can have profiles.")
+            return redirect("accounts:profiles")
+        if consent.management_needs_consent(
+            request.session, current=current_profile(request), account=account
+        ):
+            unlock = reverse("accounts:manage_unlock")
+            target = request.get_full_path() if request.method == "GET" else ""
+            return redirect(f"{unlock}?{urlencode({'next': target})}" if target else unlock)
+        request.account = account  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
     return wrapper

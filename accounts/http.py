@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
-from accounts.models import Profile
+from accounts.models import Account, Profile
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -17,3 +17,10 @@ class ViewerRequest(HttpRequest):
 
     user: User
     profile: Profile
+
+
+class HouseholdRequest(HttpRequest):
+    """A request that passed ``management_required``: the owner's household, consented."""
+
+    user: User
+    account: Account

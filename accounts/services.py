@@ -8,6 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from accounts import pins
+from accounts.maturity import KIDS_CEILING, NO_CEILING
 from accounts.models import Account, AvatarColour, Profile, SubscriptionPlan
 
 AVATAR_ROTATION = list(AvatarColour)
@@ -56,8 +58,20 @@ def account_sign_up(
     return account
 
 
+def ceiling_for(*, is_kids: bool, max_maturity: int | None) -> int:
+    """The ceiling to store: the one chosen, never above the kids ceiling in kids mode (a
+    kids profile created without one gets the kids ceiling)."""
+    chosen = NO_CEILING if max_maturity is None else max_maturity
+    return min(chosen, KIDS_CEILING) if is_kids else chosen
+
+
 def profile_create(
-    *, account: Account, name: str, is_kids: bool, avatar_colour: str | None = None
+    *,
+    account: Account,
+    name: str,
+    is_kids: bool,
+    avatar_colour: str | None = None,
+    max_maturity: int | None = None,
 ) -> Profile:
     """Add a profile unless the plan's limit is reached (checked under a lock on the account)."""
     with transaction.atomic():
@@ -75,6 +89,7 @@ def profile_create(
             account=locked,
             name=name.strip(),
             is_kids=is_kids,
+            max_maturity=ceiling_for(is_kids=is_kids, max_maturity=max_maturity),
             avatar_colour=avatar_colour or AVATAR_ROTATION[count % len(AVATAR_ROTATION)],
         )
         profile.full_clean()
@@ -82,13 +97,61 @@ def profile_create(
     return profile
 
 
-def profile_update(*, profile: Profile, name: str, is_kids: bool, avatar_colour: str) -> Profile:
+def profile_update(
+    *,
+    profile: Profile,
+    name: str,
+    is_kids: bool,
+    avatar_colour: str,
+    max_maturity: int | None = None,
+) -> Profile:
+    """Save the household's settings of a profile (the caller has the owner's consent)."""
     profile.name = name.strip()
     profile.is_kids = is_kids
     profile.avatar_colour = avatar_colour
+    profile.max_maturity = ceiling_for(
+        is_kids=is_kids, max_maturity=profile.max_maturity if max_maturity is None else max_maturity
+    )
     profile.full_clean()
-    profile.save(update_fields=["name", "is_kids", "avatar_colour"])
+    profile.save(update_fields=["name", "is_kids", "avatar_colour", "max_maturity"])
     return profile
+
+
+PREFERENCE_FIELDS = (
+    "caption_language",
+    "audio_language",
+    "caption_size",
+    "caption_colour",
+    "caption_background",
+    "caption_edge",
+    "autoplay_next",
+)
+
+
+def preferences_update(*, profile: Profile, **chosen: object) -> Profile:
+    """Save a profile's own playback preferences (any profile may change its own)."""
+    unknown = set(chosen) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown preferences: {', '.join(sorted(unknown))}.")
+    for name, value in chosen.items():
+        setattr(profile, name, value)
+    profile.full_clean()
+    profile.save(update_fields=list(chosen))
+    return profile
+
+
+def profile_pin_set(*, profile: Profile, pin: str | None) -> Profile:
+    """Lock a profile behind a 4-digit PIN, or (None) unlock it."""
+    profile.pin_hash = pins.pin_hash(pin) if pin is not None else ""
+    profile.save(update_fields=["pin_hash"])
+    return profile
+
+
+def management_pin_set(*, account: Account, pin: str | None) -> Account:
+    """Guard profile management with a 4-digit PIN, or (None) remove the guard."""
+    account.management_pin_hash = pins.pin_hash(pin) if pin is not None else ""
+    account.save(update_fields=["management_pin_hash"])
+    return account
 
 
 def profile_delete(*, profile: Profile) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import parental_views, preferences_views, views
 from accounts.forms import LoginForm
 
 app_name = "accounts"
@@ -66,7 +66,12 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profiles/", views.profiles, name="profiles"),
+    path("profiles/<int:profile_id>/unlock/", parental_views.unlock_profile, name="unlock_profile"),
+    path("profiles/preferences/", preferences_views.preferences, name="preferences"),
     path("profiles/manage/", views.manage_profiles, name="manage_profiles"),
+    path("profiles/manage/unlock/", parental_views.manage_unlock, name="manage_unlock"),
+    path("profiles/manage/pin/", parental_views.management_pin, name="management_pin"),
+    path("profiles/<int:profile_id>/pin/", parental_views.profile_pin, name="profile_pin"),
     path("profiles/add/", views.add_profile, name="add_profile"),
     path("profiles/<int:profile_id>/edit/", views.edit_profile, name="edit_profile"),
     path("profiles/<int:profile_id>/delete/", views.delete_profile, name="delete_profile"),

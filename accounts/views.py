@@ -8,11 +8,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services
-from accounts.access import choose_profile, current_profile, own_profile_or_404
+from accounts import consent, services
+from accounts.access import (
+    choose_profile,
+    current_profile,
+    management_required,
+    own_profile_or_404,
+)
 from accounts.forms import ProfileForm, SignUpForm
-from accounts.http import AuthenticatedRequest
-from accounts.models import Account, AvatarColour, Profile
+from accounts.http import AuthenticatedRequest, HouseholdRequest
+from accounts.models import AvatarColour, Profile
 
 
 def _apply(form: ProfileForm | SignUpForm, error: ValidationError) -> None:
@@ -51,45 +56,47 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profiles(request: AuthenticatedRequest) -> HttpResponse:
-    """Who's watching? Choosing a profile puts it in the session."""
+    """Who's watching? Choosing a profile puts it in the session, unless it asks for a PIN
+    or the owner's consent first (accounts/consent.py)."""
+    current = current_profile(request)
     if request.method == "POST":
-        profile = own_profile_or_404(request, _int(request.POST.get("profile")))
-        choose_profile(request, profile)
+        target = own_profile_or_404(request, _int(request.POST.get("profile")))
+        if consent.unlock_for(current=current, target=target) is not consent.Unlock.NOTHING:
+            return redirect("accounts:unlock_profile", profile_id=target.pk)
+        choose_profile(request, target)
         return redirect("catalog:home")
-    household = Profile.objects.for_user(request.user)
+    household = list(Profile.objects.for_user(request.user))
+    for profile in household:  # what each tile says it asks for: a PIN, a grown-up, nothing
+        profile.asks = consent.unlock_for(current=current, target=profile).value  # type: ignore[attr-defined]
     return render(
         request,
         "accounts/profiles.html",
-        {"profiles": list(household), "current": current_profile(request)},
+        {"profiles": household, "current": current},
     )
 
 
-@login_required
-def manage_profiles(request: AuthenticatedRequest) -> HttpResponse:
-    account = Account.objects.filter(owner=request.user).first()
-    household = list(Profile.objects.for_user(request.user))
+@management_required
+def manage_profiles(request: HouseholdRequest) -> HttpResponse:
+    account = request.account
+    household = list(Profile.objects.filter(account=account))
     return render(
         request,
         "accounts/manage_profiles.html",
         {
             "profiles": household,
             "account": account,
-            "can_add": account is not None and len(household) < account.profile_limit,
+            "can_add": len(household) < account.profile_limit,
         },
     )
 
 
-@login_required
+@management_required
 @require_http_methods(["GET", "POST"])
-def add_profile(request: AuthenticatedRequest) -> HttpResponse:
-    account = Account.objects.filter(owner=request.user).first()
-    if account is None:
-        messages.error(request, "Only a household account can have profiles.")
-        return redirect("accounts:profiles")
+def add_profile(request: HouseholdRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial={"avatar_colour": AvatarColour.GREEN})
     if request.method == "POST" and form.is_valid():
         try:
-            profile = services.profile_create(account=account, **form.cleaned_data)
+            profile = services.profile_create(account=request.account, **form.cleaned_data)
         except ValidationError as error:
             _apply(form, error)
         else:
@@ -103,15 +110,16 @@ def add_profile(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@management_required
 @require_http_methods(["GET", "POST"])
-def edit_profile(request: AuthenticatedRequest, profile_id: int) -> HttpResponse:
+def edit_profile(request: HouseholdRequest, profile_id: int) -> HttpResponse:
     profile = own_profile_or_404(request, profile_id)
     form = ProfileForm(
         request.POST or None,
         initial={
             "name": profile.name,
             "is_kids": profile.is_kids,
+            "max_maturity": profile.max_maturity,
             "avatar_colour": profile.avatar_colour,
         },
     )
@@ -131,9 +139,9 @@ def edit_profile(request: AuthenticatedRequest, profile_id: int) -> HttpResponse
     )
 
 
-@login_required
+@management_required
 @require_POST
-def delete_profile(request: AuthenticatedRequest, profile_id: int) -> HttpResponse:
+def delete_profile(request: HouseholdRequest, profile_id: int) -> HttpResponse:
     profile = own_profile_or_404(request, profile_id)
     try:
         services.profile_delete(profile=profile)

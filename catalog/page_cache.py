@@ -67,12 +67,18 @@ class Viewer(Protocol):
     def avatar_colour(self) -> str: ...
     @property
     def maturity_ceiling(self) -> int | None: ...
+    @property
+    def is_kids(self) -> bool: ...
 
 
 def shell_key(page: str, viewer: Viewer, *state: object) -> str:
     """The key of a page's cached shell for one viewer: everything the header shows of the
-    profile (name, colour, ceiling), plus the page's own ``state`` (versions, query, page)."""
-    shown = f"{viewer.pk}|{viewer.name}|{viewer.avatar_colour}|{viewer.maturity_ceiling}"
+    profile (name, colour, ceiling, kids mode), plus the page's own ``state`` (versions,
+    query, page)."""
+    shown = (
+        f"{viewer.pk}|{viewer.name}|{viewer.avatar_colour}|{viewer.maturity_ceiling}"
+        f"|{viewer.is_kids}"
+    )
     return f"shell:{page}:{viewer.pk}:{text_key(shown + '|' + '|'.join(map(str, state)))}"
 
 

@@ -439,8 +439,8 @@ def test_it_deletes_a_profile_with_its_watch_progress(client: Client, household:
 def test_it_asks_who_is_watching_after_the_chosen_profile_was_deleted(
     client: Client, household: Household
 ) -> None:
-    sign_in(client, household, household.kids)
-    client.post(reverse("accounts:delete_profile", args=[household.kids.pk]))
+    sign_in(client, household, household.adult)
+    client.post(reverse("accounts:delete_profile", args=[household.adult.pk]))
 
     response = client.get(reverse("catalog:search"), {"q": "anything"})
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import PROFILE_SESSION_KEY
+from accounts.maturity import KIDS_CEILING
 from accounts.models import Profile
 from bench.catalog_data import load_movies
 from catalog.models import Episode, Genre, MaturityRating, Movie, Series
@@ -112,7 +113,7 @@ def kids_catalog(household: Household) -> KidsCatalog:
     # 80 more movies in one genre, ratings cycling 0, 7, 13, 16, 18: 32 are for kids, so the
     # kids' genre page and search results run to a second page.
     load_movies(80, genres=1, prefix="Filler")
-    ceiling = settings.KIDS_MATURITY_CEILING
+    ceiling = KIDS_CEILING
     titles: list[Movie | Series] = [*Movie.objects.all(), *Series.objects.all()]
     above = [title for title in titles if title.maturity_rating > ceiling]
     above_episodes = list(Episode.objects.filter(season__series__maturity_rating__gt=ceiling))

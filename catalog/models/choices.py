@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from django.db import models
 
+from accounts.maturity import MaturityRating
+
+__all__ = ["AvailabilityState", "MaturityRating", "ValidationStatus", "Visibility"]
+
 
 class Visibility(models.TextChoices):
     VISIBLE = "VISIBLE", "Visible"
     HIDDEN = "HIDDEN", "Hidden"
-
-
-class MaturityRating(models.IntegerChoices):
-    """A small fixed scale; the number is the minimum age, so ceilings compare with <=."""
-
-    ALL = 0, "All ages"
-    AGE_7 = 7, "7+"
-    AGE_13 = 13, "13+"
-    AGE_16 = 16, "16+"
-    AGE_18 = 18, "18+"
 
 
 class ValidationStatus(models.TextChoices):

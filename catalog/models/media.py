@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.fields import EncryptedStreamURLField, validate_fetchable_url
-from catalog.languages import ISO_639_1_CODES, LANGUAGE_CHOICES, language_name
 from catalog.models.choices import ValidationStatus
 from catalog.models.titles import HTTPS_PREFIX, Video
 from streaming_portal.infra.constraint_errors import ConstraintErrorsOnFields
+from streaming_portal.infra.languages import ISO_639_1_CODES, LANGUAGE_CHOICES, language_name
 from streaming_portal.infra.text import single_line
 
 # A caption URL's file type, read from its path: a signed-URL query string may follow, but an

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django import template
 
 from catalog import last_chance as last_chance_rule
-from catalog.languages import language_name
 from catalog.models import Title
 from catalog.progress_source import StoredPosition
+from streaming_portal.infra.languages import language_name
 
 register = template.Library()
 

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.maturity import KIDS_CEILING
 from accounts.models import Profile
 from catalog.models import Episode, Movie
 from playback.models import DeviceType, EndReason, ViewingSession
@@ -63,7 +64,7 @@ def demo_sessions_build(
     errors on a few percent, concentrated on TROUBLED_TITLE and on phones.
     """
     rng = random.Random(seed)  # noqa: S311 - demo data, no secret
-    kids_playables = [p for p in playables if p.maturity_rating <= settings.KIDS_MATURITY_CEILING]
+    kids_playables = [p for p in playables if p.maturity_rating <= KIDS_CEILING]
     # A long tail: each title's popularity, fixed by the seed.
     popularity = {p.video_id: rng.paretovariate(1.2) for p in playables}
     # The troubled title is among the most watched whatever the draw, so its incident leads
