@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # The catalog's editorial history: triggers (pgtrigger) that write events (pghistory).
+    "pgtrigger",
+    "pghistory",
     "streaming_portal.apps.StreamingPortalConfig",
     "catalog",
     "accounts",
@@ -85,10 +88,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the editor on the history events an admin request writes (after authentication).
+    "streaming_portal.infra.actors.EditorActorMiddleware",
     "streaming_portal.infra.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# History events are ordered by the moment of each write, not by their transaction's start.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 # The benchmarks mount their baselines beside the real URLs (bench/urls.py).
 CSRF_FAILURE_VIEW = "streaming_portal.errors.csrf_failure"

@@ -14,6 +14,7 @@ from ``catalog.models``: every model is here, which is also how Django finds the
 from __future__ import annotations
 
 from catalog.models.choices import AvailabilityState, MaturityRating, ValidationStatus, Visibility
+from catalog.models.history import MovieGenre, SeriesGenre
 from catalog.models.media import CaptionTrack, MediaCheck, StreamSource
 from catalog.models.titles import Episode, Genre, Movie, Season, Series, Title, Video
 
@@ -25,8 +26,10 @@ __all__ = [
     "MaturityRating",
     "MediaCheck",
     "Movie",
+    "MovieGenre",
     "Season",
     "Series",
+    "SeriesGenre",
     "StreamSource",
     "Title",
     "ValidationStatus",

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.import_json import MAX_FILE_BYTES
 from catalog.importer import FileRefused, ImportFailed, import_catalog, parse_document
+from streaming_portal.infra.actors import acting
 from streaming_portal.infra.progress import for_command as progress_bar
 
 
@@ -47,14 +48,16 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["by"]).first()
         if user is None:
             raise CommandError(f"--by: no user named {options['by']!r}.")
+        # The editorial history names the command as the actor; --by is kept in its name.
         try:
-            report = import_catalog(
-                data,
-                by=user,
-                allow_past_availability=options["allow_past_availability"],
-                dry_run=options["dry_run"],
-                progress=progress_bar(self, "Importing"),
-            )
+            with acting(f"manage.py import_catalog --by {user.get_username()}"):
+                report = import_catalog(
+                    data,
+                    by=user,
+                    allow_past_availability=options["allow_past_availability"],
+                    dry_run=options["dry_run"],
+                    progress=progress_bar(self, "Importing"),
+                )
         except ImportFailed as failure:
             for message in failure.errors:
                 self.stderr.write(f"  {message}")

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from catalog.demo import build_demo
 from catalog.importer import ImportFailed, import_catalog
 from catalog.models import Movie
+from streaming_portal.infra.actors import acting
 from streaming_portal.infra.progress import for_command as progress_bar
 
 
@@ -38,12 +39,13 @@ class Command(BaseCommand):
         document = build_demo(root)
         user = get_user_model().objects.filter(username=options["by"]).first()
         try:
-            report = import_catalog(
-                document,
-                by=user,
-                allow_past_availability=True,
-                progress=progress_bar(self, "Loading demo"),
-            )
+            with acting("manage.py seed_demo"):  # the editorial history's actor
+                report = import_catalog(
+                    document,
+                    by=user,
+                    allow_past_availability=True,
+                    progress=progress_bar(self, "Loading demo"),
+                )
         except ImportFailed as failure:
             message = "The demo catalog did not load:\n" + "\n".join(failure.errors)
             raise CommandError(message) from failure
