@@ -18,8 +18,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from catalog import media, publishing, services
-from catalog.admin.badges import AVAILABILITY_COLOURS, badge
+from catalog.admin.badges import badge
+from catalog.admin.buttons import TITLE_CHANGE_FORM, PublishButtonsAdmin
+from catalog.admin.columns import TitleColumnsAdmin
 from catalog.admin.filters import AvailabilityFilter, MediaVerdictFilter, media_verdict_counts
+from catalog.admin.history import HISTORY_CHANGE_FORM, HISTORY_PAGE, EditorialHistoryAdmin
 from catalog.admin.media import (
     CaptionTrackInline,
     StreamSourceInline,
@@ -35,7 +38,6 @@ from catalog.models import (
     StreamSource,
     Title,
     Video,
-    Visibility,
 )
 from streaming_portal.infra.admin_input import SafeInputAdmin, TextRulesAdmin
 
@@ -48,11 +50,20 @@ class PortalAdminMedia:
 HTTPS_URLS: dict[Any, dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
-class TitleAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
-    """What movies and series share: list columns, filters, actions and the save path."""
+class TitleAdmin(
+    TitleColumnsAdmin,
+    PublishButtonsAdmin,
+    SafeInputAdmin,
+    admin.ModelAdmin,  # type: ignore[type-arg]
+):
+    """What movies and series share: list columns (catalog/admin/columns.py), filters,
+    actions, the save path, the Publish and Hide buttons and the editorial history
+    (catalog/admin/buttons.py)."""
 
     Media = PortalAdminMedia
     formfield_overrides = HTTPS_URLS
+    change_form_template = TITLE_CHANGE_FORM
+    object_history_template = HISTORY_PAGE
 
     search_fields = ["title", "synopsis"]
     ordering = ["title"]  # explicit, as on GenreAdmin: the media counts group the rows
@@ -85,36 +96,6 @@ class TitleAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
             .prefetch_related("genres")
             .annotate(**media_verdict_counts(self.media_lookup))
         )
-
-    @admin.display(description="Availability", ordering="availability_end")
-    def availability_badge(self, obj: Title) -> SafeString:
-        state = obj.availability_state()
-        window = (
-            f"{timezone.localtime(obj.availability_start):%Y-%m-%d} → "
-            f"{timezone.localtime(obj.availability_end):%Y-%m-%d}"
-        )
-        return badge(state.label, AVAILABILITY_COLOURS[state], window)
-
-    @admin.display(description="Visibility", ordering="visibility")
-    def visibility_badge(self, obj: Title) -> SafeString:
-        if obj.visibility == Visibility.VISIBLE:
-            return badge("Visible", "green")
-        return badge("Hidden", "grey")
-
-    @admin.display(description="Media")
-    def media_badge(self, obj: Any) -> SafeString:
-        invalid, unknown = getattr(obj, "media_invalid", 0), getattr(obj, "media_unknown", 0)
-        if not getattr(obj, "media_total", 0):
-            return badge("No media", "amber")
-        if invalid:
-            return badge(f"{invalid} invalid", "red")
-        if unknown:
-            return badge(f"{unknown} unchecked", "grey")
-        return badge("Valid", "green")
-
-    @admin.display(description="Genres")
-    def genre_list(self, obj: Title) -> str:
-        return ", ".join(genre.name for genre in obj.genres.all())
 
     @admin.display(description="Ready to publish?")
     def publishing_checklist(self, obj: Title) -> SafeString:
@@ -191,16 +172,7 @@ class MovieAdmin(TitleAdmin):
             return format_html("<em>{}</em>", "Save the movie and add its media first.")
         return media_preview(obj.video, obj.poster_url)
 
-    list_display = [
-        "title",
-        "availability_badge",
-        "visibility_badge",
-        "media_badge",
-        "maturity_rating",
-        "genre_list",
-        "duration_minutes",
-        "release_year",
-    ]
+    list_display = ["title_cell", "status", "rating", "genre_list", "length_and_year"]
     inlines = [StreamSourceInline, CaptionTrackInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "synopsis", "genres", "poster_url"]}),
@@ -216,7 +188,8 @@ class MovieAdmin(TitleAdmin):
                     "publishing_checklist",
                 ],
                 "description": "Viewers see a title only while it is visible and inside its "
-                "window. Publish and hide with the actions on the movie list.",
+                "window. Publish and hide with the buttons at the top of this page, or with "
+                "the actions on the movie list.",
             },
         ),
         (
@@ -263,15 +236,7 @@ class SeasonInline(TextRulesAdmin, admin.TabularInline):  # type: ignore[type-ar
 @admin.register(Series)
 class SeriesAdmin(TitleAdmin):
     media_lookup = "seasons__episodes__"
-    list_display = [
-        "title",
-        "availability_badge",
-        "visibility_badge",
-        "media_badge",
-        "maturity_rating",
-        "genre_list",
-        "season_count",
-    ]
+    list_display = ["title_cell", "status", "rating", "genre_list", "season_count"]
     inlines = [SeasonInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "synopsis", "genres", "poster_url"]}),
@@ -321,8 +286,10 @@ class SeasonAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Episode)
-class EpisodeAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+class EpisodeAdmin(EditorialHistoryAdmin, SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     Media = PortalAdminMedia
+    change_form_template = HISTORY_CHANGE_FORM
+    object_history_template = HISTORY_PAGE
     actions = ["validate_now"]
     formfield_overrides = HTTPS_URLS
     list_display = ["__str__", "series_title", "duration_minutes", "release_year", "media_badge"]
