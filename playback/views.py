@@ -17,6 +17,7 @@ from accounts.access import current_profile, profile_required, session_cache_key
 from accounts.http import ViewerRequest
 from catalog.models import Video
 from playback import (
+    caption_choice,
     edge,
     entitlement,
     finish,
@@ -221,6 +222,10 @@ def start(request: HttpRequest, video_id: UUID) -> HttpResponse:
                 }
                 for caption in started.captions
             ],
+            "selected_caption": caption_choice.selected_caption(
+                started.captions, profile.caption_language
+            ),
+            "audio_language": profile.audio_language or None,
         },
         status=201,
     )

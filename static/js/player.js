@@ -154,22 +154,64 @@
     beacon(url(root.dataset.endUrl, session.session_id), fields);
   }
 
-  function addCaptions(captions) {
+  // The server chose the track to show (playback/caption_choice.py: the profile's language,
+  // else the editor's default, else none); show exactly that one. The viewer may change it
+  // from the player's menu afterwards, and that choice stands for this viewing.
+  function addCaptions(captions, selected) {
     captions.forEach(function (caption) {
       var track = document.createElement("track");
       track.kind = "subtitles";
       track.label = caption.label;
       track.srclang = caption.language_code;
       track.src = caption.url;
-      if (caption["default"]) { track["default"] = true; }
+      if (caption.language_code === selected) { track["default"] = true; }
       video.appendChild(track);
     });
-    video.addEventListener("loadedmetadata", function () {
+    function apply() {
+      var shown = false;
       for (var i = 0; i < video.textTracks.length; i++) {
         var track = video.textTracks[i];
-        var wanted = captions[i] && captions[i]["default"];
+        var wanted = !shown && !!selected && track.language === selected;
         track.mode = wanted ? "showing" : "disabled";
+        shown = shown || wanted;
       }
+    }
+    // Not at once: Chromium's automatic selection runs after the tracks are added and, once
+    // any track shows, turns on the first track no script has set (a second file fetched,
+    // two tracks showing). The default attribute above makes it pick ours; this is the
+    // backstop once the media is known.
+    video.addEventListener("loadedmetadata", apply, { once: true });
+  }
+
+  function sameLanguage(lang, wanted) {
+    return !!lang && lang.toLowerCase().split("-")[0] === wanted;
+  }
+
+  // The profile's audio language, where the stream has renditions in several languages;
+  // otherwise (or with no match) the stream's own default stays.
+  function chooseAudio(wanted) {
+    if (!wanted) { return; }
+    if (hls) {
+      var pick = function () {
+        for (var i = 0; i < hls.audioTracks.length; i++) {
+          if (sameLanguage(hls.audioTracks[i].lang, wanted)) {
+            if (hls.audioTrack !== i) { hls.audioTrack = i; }
+            return;
+          }
+        }
+      };
+      hls.once(window.Hls.Events.AUDIO_TRACKS_UPDATED, pick);
+      return;
+    }
+    video.addEventListener("loadedmetadata", function () {
+      var tracks = video.audioTracks;
+      if (!tracks || tracks.length < 2) { return; }
+      var match = -1;
+      for (var i = 0; i < tracks.length && match < 0; i++) {
+        if (sameLanguage(tracks[i].language, wanted)) { match = i; }
+      }
+      if (match < 0) { return; }
+      for (var j = 0; j < tracks.length; j++) { tracks[j].enabled = j === match; }
     }, { once: true });
   }
 
@@ -204,12 +246,13 @@
 
   function begin(data) {
     session = data;
-    addCaptions(data.captions);
+    addCaptions(data.captions, data.selected_caption);
     if (!attach(data.playlist_url)) {
       showError("hls_unsupported");
       leave("closed");
       return;
     }
+    chooseAudio(data.audio_language);
     video.addEventListener("loadedmetadata", function () {
       if (data.resume_seconds > 0 && data.resume_seconds < video.duration - 5) {
         video.currentTime = data.resume_seconds;
