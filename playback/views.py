@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import current_profile, profile_required, session_cache_key
 from accounts.http import ViewerRequest
+from accounts.preferences import caption_css
 from catalog.models import Video
 from playback import (
     caption_choice,
@@ -29,6 +30,7 @@ from playback import (
     sessions,
     tokens,
 )
+from playback.next_episode import next_episode
 from streaming_portal.infra.api import (
     BadInput,
     api_error,
@@ -145,7 +147,8 @@ def _with_token(
 @require_GET
 @profile_required
 def watch(request: ViewerRequest, video_id: UUID) -> HttpResponse:
-    """The full-viewport player. The player starts the session itself (a POST)."""
+    """The full-viewport player. The player starts the session itself (a POST); the page
+    carries the profile's caption look and, for an episode, what plays next."""
     video = get_object_or_404(
         Video.objects.for_profile(request.profile).select_related(
             "movie", "episode__season__series"
@@ -164,6 +167,9 @@ def watch(request: ViewerRequest, video_id: UUID) -> HttpResponse:
             "hls_js": edge.hls_js_available(),
             "from_start": request.GET.get("from") == "start",
             "heartbeat_seconds": settings.HEARTBEAT_INTERVAL_SECONDS,
+            "caption_css": caption_css(request.profile),
+            "next_episode": next_episode(profile=request.profile, video=video),
+            "autoplay_next": request.profile.autoplay_next,
         },
     )
 

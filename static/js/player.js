@@ -215,6 +215,52 @@
     }, { once: true });
   }
 
+  // After an episode: what plays next (the page names it, playback/next_episode.py). With
+  // autoplay on, a countdown the viewer can skip or cancel; off (or cancelled), a button.
+  var NEXT_COUNTDOWN_SECONDS = 5;
+  var nextTimer = null;
+  var nextCancelled = false;
+  var nextPanel = document.getElementById("player-next");
+  var nextPlay = document.getElementById("player-next-play");
+  var nextCancel = document.getElementById("player-next-cancel");
+
+  function offerNext() {
+    var nextUrl = root.dataset.nextUrl;
+    if (!nextPanel || !nextUrl || !nextPanel.hidden) { return; }
+    nextPanel.hidden = false;
+    nextPlay.focus();
+    if (root.dataset.autoplayNext !== "true" || nextCancelled) { return; }
+    var seconds = NEXT_COUNTDOWN_SECONDS;
+    var shown = document.getElementById("player-next-seconds");
+    shown.textContent = String(seconds);
+    nextTimer = setInterval(function () {
+      seconds -= 1;
+      shown.textContent = String(Math.max(0, seconds));
+      if (seconds <= 0) {
+        clearInterval(nextTimer);
+        window.location.assign(nextUrl);
+      }
+    }, 1000);
+  }
+
+  // Playing again (a seek back from the end) takes the offer away until the next end.
+  function withdrawNext() {
+    if (!nextPanel || nextPanel.hidden) { return; }
+    clearInterval(nextTimer);
+    nextPanel.hidden = true;
+  }
+
+  if (nextCancel) {
+    nextCancel.addEventListener("click", function () {
+      nextCancelled = true;
+      clearInterval(nextTimer);
+      document.getElementById("player-next-heading").textContent = "Next episode";
+      nextPlay.textContent = "Next episode";
+      nextCancel.hidden = true;
+      nextPlay.focus();
+    });
+  }
+
   function attach(playlist) {
     if (video.canPlayType("application/vnd.apple.mpegurl")) {
       video.src = playlist;
@@ -267,10 +313,10 @@
   }
 
   video.addEventListener("pause", function () { if (!video.ended) { heartbeat("pause"); } });
-  video.addEventListener("play", function () { root.classList.add("is-playing"); });
+  video.addEventListener("play", function () { root.classList.add("is-playing"); withdrawNext(); });
   video.addEventListener("pause", function () { root.classList.remove("is-playing"); });
   video.addEventListener("seeked", function () { heartbeat("seek"); });
-  video.addEventListener("ended", function () { heartbeat("ended"); leave("ended"); });
+  video.addEventListener("ended", function () { heartbeat("ended"); leave("ended"); offerNext(); });
   video.addEventListener("error", function () {
     if (ended) { return; }
     var code = video.error ? "media_err_" + video.error.code : "media_err";
