@@ -69,6 +69,8 @@ class _Source:
     fields: tuple[str, ...]
     subject: Callable[[Any], str] = lambda event: ""
     name_field: str = ""  # a created or removed row is summed up by this field alone
+    # Labels read (by LAG) but not shown: a movie's video row is created with the movie.
+    unshown: tuple[str, ...] = (tracked.BASELINE,)
 
     def events(self, owner_id: Any, limit: int, place: int) -> list[_Event]:
         model = apps.get_model("catalog", self.event_model)
@@ -79,10 +81,10 @@ class _Source:
                 previous_id=Window(Lag("pgh_id"), **over_row),
                 **{f"previous_{name}": Window(Lag(name), **over_row) for name in self.fields},
                 # The label again, as a window: filtering on it happens after LAG has read
-                # the baselines (a plain WHERE would hide them from LAG).
+                # the rows left unshown (a plain WHERE would hide them from LAG).
                 label=Window(FirstValue("pgh_label"), partition_by=[F("pgh_id")]),
             )
-            .exclude(label=tracked.BASELINE)
+            .exclude(label__in=self.unshown)
             .order_by("-pgh_created_at", "-pgh_id")[:limit]
         )
         return [_Event(row.pgh_created_at, (place, row.pgh_id), self.changes(row)) for row in rows]
@@ -96,16 +98,21 @@ class _Source:
         changes = []
         for name in self.fields:
             before, after = getattr(row, f"previous_{name}"), getattr(row, name)
-            if row.previous_id is not None and before == after:
-                continue
             field: Any = self.tracked_model._meta.get_field(name)
+            shown_before = (
+                display(field, before) if row.previous_id is not None else "(not recorded)"
+            )
+            # Equal as shown: a difference no editor could see (a window's microseconds,
+            # which the admin's form drops), so no row for it.
+            if shown_before == display(field, after):
+                continue
             changes.append(
                 FieldChange(
                     at,
                     actor,
                     subject,
                     str(field.verbose_name).capitalize(),
-                    display(field, before) if row.previous_id is not None else "(not recorded)",
+                    shown_before,
                     display(field, after),
                     long_text=isinstance(field, models.TextField),
                 )
@@ -169,7 +176,13 @@ def _season_subject(row: Any) -> str:
 
 
 _PLAYABLE = (
-    _Source("VideoEvent", Video, "pgh_obj_id", tracked.VIDEO_FIELDS),
+    _Source(
+        "VideoEvent",
+        Video,
+        "pgh_obj_id",
+        tracked.VIDEO_FIELDS,
+        unshown=(tracked.BASELINE, tracked.CREATED),
+    ),
     _Source("StreamSourceEvent", StreamSource, "video_id", tracked.STREAM_FIELDS, _stream_subject),
     _Source(
         "CaptionTrackEvent", CaptionTrack, "video_id", tracked.CAPTION_FIELDS, _caption_subject
