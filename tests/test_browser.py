@@ -241,8 +241,15 @@ def test_it_walks_a_household_from_sign_up_to_a_title_page(
         expect(walk.card("Midnight Heist")).to_have_count(0)
         walk.snap("kids-search-midnight")
 
-        # Back to Alex, an adult: the thriller row is there.
-        walk.choose_profile("Alex")
+        # Back to Alex, an adult: from kids mode that needs the account owner's password.
+        walk.open_profile_menu("Exit Kids")
+        page.locator("button.picker-tile", has_text="Alex").click()
+        expect(page.get_by_role("heading", name="Ask a grown-up")).to_be_visible()
+        page.fill("#id_secret", "kites-and-oceans-42")
+        walk.snap("kids-asks-a-grown-up")
+        page.get_by_role("button", name="Open").click()
+        expect(page).to_have_url(f"{origin}/")
+        expect(page.get_by_label("Profile menu for Alex")).to_be_visible()
         thriller_row = page.locator(
             "section.row", has=page.get_by_role("heading", name="Thriller", exact=True)
         )
@@ -279,7 +286,7 @@ def test_it_walks_a_household_from_sign_up_to_a_title_page(
         walk.snap("movie-page")
 
         assert walk.failed_responses == []
-        assert len(walk.screenshots) == 15
+        assert len(walk.screenshots) == 16
         for screenshot in walk.screenshots:
             assert screenshot.is_file(), screenshot
             assert screenshot.stat().st_size > 0, screenshot

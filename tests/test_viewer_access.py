@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 import pytest
-from django.conf import settings
 from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
@@ -25,8 +24,18 @@ from django.utils import timezone
 from accounts.access import PROFILE_SESSION_KEY
 from accounts.maturity import KIDS_CEILING
 from accounts.models import Profile
+from accounts.services import profile_create
 from bench.catalog_data import load_movies
-from catalog.models import Episode, Genre, MaturityRating, Movie, Series
+from catalog.models import (
+    Episode,
+    Genre,
+    MaturityRating,
+    Movie,
+    MyListEntry,
+    Series,
+    Thumb,
+    TitleRating,
+)
 from playback.models import WatchProgress
 from tests.cast import Household, sign_in
 from tests.factories import EpisodeFactory, GenreFactory, MovieFactory, SeasonFactory, SeriesFactory
@@ -38,6 +47,9 @@ SEARCH = reverse("catalog:search")
 LOGIN = reverse("accounts:login")
 PROFILES = reverse("accounts:profiles")
 MANAGE = reverse("accounts:manage_profiles")
+MY_LIST = reverse("catalog:my_list")
+# The viewer's own pages (no title in their URL), walked as they are.
+OWN_PAGES = ["accounts:preferences"]
 
 
 # --- Watch progress and cards ---------------------------------------------------------------
@@ -96,8 +108,10 @@ def title_url(title: Movie | Series) -> str:
     return reverse(kind, args=[title.slug])
 
 
-@pytest.fixture
-def kids_catalog(household: Household) -> KidsCatalog:
+def restricted_catalog(household: Household, profile: Profile, ceiling: int) -> KidsCatalog:
+    """Titles at every rating, and everything of them that could reach ``profile``'s pages:
+    its own progress, list and thumbs from before its ceiling, and what the rest of the
+    household watched (which "Because you watched" draws on)."""
     family, thriller = GenreFactory.create(name="Family"), GenreFactory.create(name="Thriller")
     for rating, name in NAMED_MOVIES.items():
         MovieFactory.create(title=name, maturity_rating=rating, genres=[family, thriller])
@@ -113,22 +127,31 @@ def kids_catalog(household: Household) -> KidsCatalog:
     # 80 more movies in one genre, ratings cycling 0, 7, 13, 16, 18: 32 are for kids, so the
     # kids' genre page and search results run to a second page.
     load_movies(80, genres=1, prefix="Filler")
-    ceiling = KIDS_CEILING
     titles: list[Movie | Series] = [*Movie.objects.all(), *Series.objects.all()]
     above = [title for title in titles if title.maturity_rating > ceiling]
     above_episodes = list(Episode.objects.filter(season__series__maturity_rating__gt=ceiling))
-    # Progress left over from before the profile became a kids profile.
+    # Progress, a list and thumbs left over from before the profile had its ceiling.
     for title in above:
         if isinstance(title, Movie):
-            progress_for(household.kids, title.pk)
+            progress_for(profile, title.pk)
+            progress_for(household.adult, title.pk)
+        field = {"movie": title} if isinstance(title, Movie) else {"series": title}
+        MyListEntry.objects.create(profile=profile, **field)
+        TitleRating.objects.create(profile=profile, rating=Thumb.LOVE, **field)
     for episode in above_episodes:
-        progress_for(household.kids, episode.pk)
-    progress_for(household.kids, Movie.objects.get(title="Lantern Bay").pk)
+        progress_for(profile, episode.pk)
+        progress_for(household.adult, episode.pk)
+    progress_for(profile, Movie.objects.get(title="Lantern Bay").pk)
     return KidsCatalog(
         allowed=[title for title in titles if title.maturity_rating <= ceiling],
         above=above,
         above_episodes=above_episodes,
     )
+
+
+@pytest.fixture
+def kids_catalog(household: Household) -> KidsCatalog:
+    return restricted_catalog(household, household.kids, KIDS_CEILING)
 
 
 def leaks(body: str, forbidden: list[str], *, echoed: str = "") -> list[str]:
@@ -161,11 +184,10 @@ def first_word(title: Movie | Series) -> str:
     return title.title.split()[0]
 
 
-def test_it_shows_a_kids_profile_nothing_above_the_ceiling_on_any_page(
-    client: Client, household: Household, kids_catalog: KidsCatalog
-) -> None:
-    sign_in(client, household, household.kids)
-    forbidden = kids_catalog.forbidden_text()
+def walk(client: Client, catalog: KidsCatalog) -> dict[str, str]:
+    """Every page the profile signed in on ``client`` can reach, by URL: home, every genre
+    and search page, My List, the viewer's own pages, and every title it may see."""
+    forbidden = catalog.forbidden_text()
     visited: dict[str, str] = {}
 
     visited[HOME] = client.get(HOME).content.decode()
@@ -173,25 +195,61 @@ def test_it_shows_a_kids_profile_nothing_above_the_ceiling_on_any_page(
         url = reverse("catalog:genre", args=[genre.slug])
         for number, body in enumerate(every_page(client, url), start=1):
             visited[f"{url}?page={number}"] = body
-    named = [t for t in [*kids_catalog.allowed, *kids_catalog.above] if t.title in NAMES]
+    named = [t for t in [*catalog.allowed, *catalog.above] if t.title in NAMES]
     for text in {first_word(title) for title in named} | {title.title for title in named}:
         for number, body in enumerate(every_page(client, SEARCH, q=text), start=1):
             assert not leaks(body, forbidden, echoed=text), (text, number)
     for number, body in enumerate(every_page(client, SEARCH, q="filler"), start=1):
         visited[f"{SEARCH}?q=filler&page={number}"] = body
-    for title in kids_catalog.allowed:
+    for number, body in enumerate(every_page(client, MY_LIST), start=1):
+        visited[f"{MY_LIST}?page={number}"] = body
+    for name in OWN_PAGES:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        visited[reverse(name)] = response.content.decode()
+    for title in catalog.allowed:
         seasons = [""] if isinstance(title, Movie) else ["1", "2"]
         for season in seasons:
             response = client.get(title_url(title), {"season": season} if season else {})
             assert response.status_code == 200, title
             visited[f"{title_url(title)}?season={season}"] = response.content.decode()
+    # The posters' list state names ids, not titles: none of them may be above the ceiling.
+    state = client.get(reverse("catalog:my_list_state")).json()["ids"]
+    assert not {str(title.pk) for title in catalog.above} & set(state)
+    return visited
 
+
+def assert_walk_is_clean(visited: dict[str, str], catalog: KidsCatalog) -> None:
+    forbidden = catalog.forbidden_text()
     assert {
         url: leaks(body, forbidden) for url, body in visited.items() if leaks(body, forbidden)
     } == {}
-    # The walk saw what kids may see, so an empty page everywhere could not pass it.
+    # The walk saw what the profile may see, so an empty page everywhere could not pass it.
     seen = "".join(visited.values())
-    assert all(title.title in seen for title in kids_catalog.allowed)
+    assert all(title.title in seen for title in catalog.allowed)
+
+
+def test_it_shows_a_kids_profile_nothing_above_the_ceiling_on_any_page(
+    client: Client, household: Household, kids_catalog: KidsCatalog
+) -> None:
+    sign_in(client, household, household.kids)
+
+    assert_walk_is_clean(walk(client, kids_catalog), kids_catalog)
+
+
+def test_it_shows_a_teen_profile_nothing_above_13_on_any_page(
+    client: Client, household: Household
+) -> None:
+    teen = profile_create(
+        account=household.account, name="Teen", is_kids=False, max_maturity=MaturityRating.AGE_13
+    )
+    catalog = restricted_catalog(household, teen, MaturityRating.AGE_13)
+    sign_in(client, household, teen)
+
+    visited = walk(client, catalog)
+
+    assert_walk_is_clean(visited, catalog)
+    assert len(catalog.above) == 4 + 32  # the 16+ and 18+ named titles and filler movies
 
 
 def test_it_answers_404_to_a_kids_profile_for_every_title_above_the_ceiling(
@@ -493,10 +551,12 @@ def viewer_urls() -> dict[str, str]:
         "genre": reverse("catalog:genre", args=["drama"]),
         "movie": reverse("catalog:movie", args=[movie.slug]),
         "series": reverse("catalog:series", args=[series.slug]),
+        "my_list": MY_LIST,
+        "preferences": reverse("accounts:preferences"),
     }
 
 
-PAGES = ["home", "search", "genre", "movie", "series"]
+PAGES = ["home", "search", "genre", "movie", "series", "my_list", "preferences"]
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p != "home"])

@@ -7,14 +7,16 @@ progress and viewing sessions all hang off ``Video``, so one player, one token a
 progress row serve movies and episodes alike. ``docs/architecture.md`` explains the choice.
 
 One module per part: ``choices`` (the fixed states and scales), ``titles`` (genres, videos,
-movies, series, seasons, episodes) and ``media`` (stream sources and caption tracks). Import
-from ``catalog.models``: every model is here, which is also how Django finds them.
+movies, series, seasons, episodes), ``media`` (stream sources and caption tracks) and
+``library`` (a profile's My List and thumbs). Import from ``catalog.models``: every model is
+here, which is also how Django finds them.
 """
 
 from __future__ import annotations
 
 from catalog.models.choices import AvailabilityState, MaturityRating, ValidationStatus, Visibility
 from catalog.models.history import MovieGenre, SeriesGenre
+from catalog.models.library import MyListEntry, Thumb, TitleRating
 from catalog.models.media import CaptionTrack, MediaCheck, StreamSource
 from catalog.models.titles import Episode, Genre, Movie, Season, Series, Title, Video
 
@@ -27,11 +29,14 @@ __all__ = [
     "MediaCheck",
     "Movie",
     "MovieGenre",
+    "MyListEntry",
     "Season",
     "Series",
     "SeriesGenre",
     "StreamSource",
+    "Thumb",
     "Title",
+    "TitleRating",
     "ValidationStatus",
     "Video",
     "Visibility",
