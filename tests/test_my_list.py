@@ -40,7 +40,8 @@ def test_a_viewer_adds_and_removes_a_movie_from_its_page(
 ) -> None:
     movie: Movie = MovieFactory(title="Harbour Lights")
     page = viewer.get(movie.get_absolute_url()).content.decode()
-    assert 'aria-pressed="false"' in page and "My List" in page
+    assert 'aria-pressed="false"' in page
+    assert "My List" in page
 
     added = viewer.post(list_url(movie), {"action": "add", "next": movie.get_absolute_url()})
     again = viewer.post(list_url(movie), {"action": "add"})  # a double click: still one row
