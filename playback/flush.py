@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from playback import live
-from playback.progress import progress_version_keys
+from playback.progress_versions import progress_version_keys
 
 ORPHAN_AFTER_MS = 30_000
 

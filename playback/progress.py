@@ -18,6 +18,7 @@ from catalog.querysets import playable_by
 from catalog.versions import CATALOG_VERSION_KEY
 from playback import live, rules
 from playback.models import WatchProgress
+from playback.progress_versions import progress_changed, progress_version_key
 from streaming_portal.infra.origin import browser_url
 
 ROW_SIZE = 20
@@ -59,23 +60,6 @@ class StoredProgress:
     position: float
     video: Video
     closes_at: float  # the title's availability_end: the cache never outlives it
-
-
-def progress_version_key(profile_id: int) -> str:
-    return f"progress-version:{profile_id}"
-
-
-def progress_version_keys(profile_ids: Iterable[int]) -> tuple[list[str], int]:
-    """The raw Redis keys of these profiles' progress versions and a new stamp for them: the
-    flush sets them in the script that releases its batch, in the same round trip (it is
-    progress_changed, for a writer that speaks to Redis directly)."""
-    return [cache.make_key(progress_version_key(pk)) for pk in set(profile_ids)], time.time_ns()
-
-
-def progress_changed(profile_ids: Iterable[int]) -> None:
-    """Stored progress changed for these profiles (flush, forget): their cached rows go."""
-    stamp = time.time_ns()
-    cache.set_many({progress_version_key(pk): stamp for pk in set(profile_ids)}, timeout=None)
 
 
 def _stored_progress(profile: Profile) -> list[StoredProgress]:
