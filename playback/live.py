@@ -15,7 +15,8 @@ Key layout (all under the ``pb:`` prefix, in the cache database):
 - ``pb:buffer``: hash ``{profile}:{video}`` -> ``at_ms|position|final|session``, the newest
   position per profile and playable, waiting for the flush.
 - ``pb:recent:{profile}``: the same entries for one profile, so Continue watching can merge
-  what is not flushed yet without scanning the buffer.
+  what is not flushed yet without scanning the buffer; a hidden title's entry becomes a
+  marker, ``at_ms|0|0|hidden``, that refuses reports dated before the hide.
 - ``pb:claim:{ms}:{uuid}`` and the set ``pb:claims``: batches handed from the buffer to a
   flush; a batch whose worker died stays here and is flushed again by the next run.
 - ``pb:written``: sorted set of ``{profile}:{video}`` by when the entry was last written to
@@ -51,6 +52,8 @@ SESSION_TTL = 24 * 3600
 RECENT_TTL = 7 * 24 * 3600
 FINISHED_SESSION_TTL = 3600
 MAX_ERRORS = 50
+# The session field of a ``pb:recent:`` marker left by positions_hide (never a session id).
+HIDDEN = "hidden"
 # What a call raises when Redis is away or too slow: pages degrade, the API answers 503.
 UNAVAILABLE = (RedisError, ConnectionInterrupted)
 
@@ -283,6 +286,11 @@ class BufferedPosition:
     def field(self) -> str:
         return entry_field(self.profile_id, self.video_id)
 
+    @property
+    def hidden(self) -> bool:
+        """A marker left by positions_hide, not a position anyone reported."""
+        return self.session_id == HIDDEN
+
     @classmethod
     def parse(cls, field: bytes | str, value: bytes | str) -> BufferedPosition:
         field_text = field.decode() if isinstance(field, bytes) else field
@@ -465,7 +473,7 @@ def buffered_for_profile(profile_id: int) -> dict[UUID, BufferedPosition]:
     """The profile's positions not flushed yet (or flushed recently), by video."""
     raw = redis().hgetall(recent_key(profile_id))
     entries = [BufferedPosition.parse(field, value) for field, value in raw.items()]
-    return {entry.video_id: entry for entry in entries}
+    return {entry.video_id: entry for entry in entries if not entry.hidden}
 
 
 def buffered_fingerprint(profile_id: int, *, also_get: Iterable[str] = ()) -> tuple[str, list[Any]]:
@@ -486,15 +494,22 @@ def buffered_fingerprint(profile_id: int, *, also_get: Iterable[str] = ()) -> tu
 def recent_position(profile_id: int, video_id: UUID) -> BufferedPosition | None:
     field = entry_field(profile_id, video_id)
     value = redis().hget(recent_key(profile_id), field)
-    return BufferedPosition.parse(field, value) if value else None
+    entry = BufferedPosition.parse(field, value) if value else None
+    return entry if entry is not None and not entry.hidden else None
 
 
-def position_forget(profile_id: int, video_id: UUID) -> None:
-    field = entry_field(profile_id, video_id)
-    with redis().pipeline() as pipe:
-        pipe.hdel(BUFFER, field)
-        pipe.hdel(recent_key(profile_id), field)
-        pipe.execute()
+def positions_hide(profile_id: int, video_ids: Iterable[UUID], *, at_ms: int) -> set[UUID]:
+    """Take these videos' positions out of the buffer and out of any claimed batch, and
+    refuse their reports dated up to ``at_ms`` (live_scripts.HIDE), in one script. Returns
+    the videos a flush had already claimed: it may still write their old position."""
+    fields = [entry_field(profile_id, video_id) for video_id in video_ids]
+    if not fields:
+        return set()
+    claimed = _Scripts.get("HIDE")(
+        keys=[BUFFER, recent_key(profile_id), CLAIMS],
+        args=[f"{at_ms}|0|0|{HIDDEN}", *fields],
+    )
+    return {UUID(bytes(field).decode().split(":", 1)[1]) for field in claimed}
 
 
 @dataclass(frozen=True)

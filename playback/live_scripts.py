@@ -216,3 +216,29 @@ local claimed = 0
 for _, batch in ipairs(batches) do claimed = claimed + scan(batch) end
 return {buffered, #batches, claimed, oldest or -1}
 """
+
+
+# Hides positions (a viewer hid titles from their viewing activity), atomically against the
+# claims and the heartbeats: each named entry leaves the buffer and every claimed batch, and
+# where the profile's ``pb:recent:`` hash holds it, it is replaced there by a marker dated at
+# the hide (``at_ms|0|0|hidden``) which HEARTBEAT's ordering rule then uses: a report dated
+# before the hide, still on its way from the player, is "stale" and buffers nothing. A
+# report dated after it is the viewer watching again, and is kept. Returns the fields that
+# were in a claimed batch: a flush may already hold their old position in memory, so the
+# caller keeps a row dated at the hide that its upsert cannot overwrite. KEYS: the buffer,
+# the profile's recent hash, the set of claims; ARGV: the marker, then the fields.
+HIDE = """
+local batches = redis.call('SMEMBERS', KEYS[3])
+local claimed = {}
+for i = 2, #ARGV do
+  local field = ARGV[i]
+  redis.call('HDEL', KEYS[1], field)
+  if redis.call('HEXISTS', KEYS[2], field) == 1 then
+    redis.call('HSET', KEYS[2], field, ARGV[1])
+  end
+  for _, batch in ipairs(batches) do
+    if redis.call('HDEL', batch, field) == 1 then claimed[#claimed + 1] = field end
+  end
+end
+return claimed
+"""

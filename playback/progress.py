@@ -4,13 +4,15 @@ title. (Writing it is the heartbeat flush's job: playback/flush.py.)"""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 
 from accounts.models import Profile
 from catalog.models import Video
@@ -192,16 +194,65 @@ def _entry(video: Video, progress_seconds: int) -> ProgressEntry:
 
 
 def progress_by_video(profile: Profile, video_ids: list[UUID]) -> dict[UUID, WatchProgress]:
-    """This profile's progress for the given videos, keyed by video id: one query."""
+    """This profile's progress for the given videos, keyed by video id: one query. A row that
+    says nothing was watched (a hidden title's, see progress_hide) is left out."""
     return {
         row.video_id: row
-        for row in WatchProgress.objects.filter(profile=profile, video_id__in=video_ids)
+        for row in WatchProgress.objects.filter(
+            rules.watched_filter(), profile=profile, video_id__in=video_ids
+        )
     }
 
 
 def progress_forget(*, profile: Profile, video_id: UUID) -> int:
     """Drop this profile's progress for one video (the row leaves Continue watching)."""
-    live.position_forget(profile.pk, video_id)
-    deleted, _ = WatchProgress.objects.filter(profile=profile, video_id=video_id).delete()
+    return progress_hide(profile=profile, video_ids=[video_id])
+
+
+# A row dated at the hide, at 0 and unfinished, for each video a flush had claimed: the
+# flush's upsert only ever replaces an older row, so the old position it may hold in memory
+# cannot come back over it (a video that no longer exists is skipped, as the flush skips it).
+KEEP_HIDDEN = """
+INSERT INTO playback_watchprogress
+    (profile_id, video_id, last_watched_timestamp, progress_seconds, is_finished)
+SELECT %(profile)s, video.id, %(at)s, 0, false
+FROM catalog_video video
+WHERE video.id = ANY(%(videos)s::uuid[])
+ON CONFLICT (profile_id, video_id) DO UPDATE SET
+    last_watched_timestamp = EXCLUDED.last_watched_timestamp,
+    progress_seconds = 0,
+    is_finished = false
+WHERE playback_watchprogress.last_watched_timestamp < EXCLUDED.last_watched_timestamp
+"""
+
+
+def progress_hide(*, profile: Profile, video_ids: Collection[UUID]) -> int:
+    """Forget this profile's progress in these videos: they leave Continue watching and the
+    viewing activity, and play from the start. One Redis script, then one transaction of
+    one or two statements; the number of rows removed or reset.
+
+    Against the heartbeat flush: the script takes the positions out of the buffer and out of
+    any batch a flush has claimed, and dates a marker at the hide, so a report still on its
+    way is refused (playback/live_scripts.py, HIDE). A flush that had already read a batch
+    holding one of them could still write the old position after the DELETE; for those
+    videos a row dated at the hide is kept instead (KEEP_HIDDEN), which that write cannot
+    overwrite. Watching again after the hide is new progress, and shows again.
+    """
+    at_ms = int(time.time() * 1000)
+    claimed = live.positions_hide(profile.pk, video_ids, at_ms=at_ms)
+    with transaction.atomic():
+        deleted, _ = WatchProgress.objects.filter(profile=profile, video_id__in=video_ids).delete()
+        kept = 0
+        if claimed:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    KEEP_HIDDEN,
+                    {
+                        "profile": profile.pk,
+                        "at": datetime.fromtimestamp(at_ms / 1000, tz=UTC),
+                        "videos": sorted(claimed),
+                    },
+                )
+                kept = cursor.rowcount
     progress_changed([profile.pk])
-    return int(deleted)
+    return int(deleted) + kept

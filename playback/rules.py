@@ -65,3 +65,11 @@ def title_label(video: Video) -> TitleLabel:
         series.get_absolute_url(),
         series.poster_url,
     )
+
+
+def watched_filter() -> Q:
+    """A WatchProgress row that says the profile watched the video (viewing activity, and what
+    "Because you watched" starts from and leaves out): some progress, or finished. A row that
+    playback.progress keeps for a hidden title, while a flush could still bring the old
+    position back, is at 0 and unfinished, so it is never "watched"."""
+    return Q(progress_seconds__gt=0) | Q(is_finished=True)

@@ -22,6 +22,7 @@ from catalog.models import (
     Video,
     Visibility,
 )
+from playback.models import WatchProgress
 
 
 def attach_media(playable: Movie | Episode, *, create: bool, extracted: Any) -> None:
@@ -146,3 +147,14 @@ class CaptionTrackFactory(factory.django.DjangoModelFactory):
     format = CaptionTrack.Format.WEBVTT
     is_default = True
     validation_status = ValidationStatus.VALID
+
+
+class WatchProgressFactory(factory.django.DjangoModelFactory):
+    """A flushed position: pass ``profile`` and ``video`` (a movie's or an episode's)."""
+
+    class Meta:
+        model = WatchProgress
+
+    progress_seconds = 600
+    is_finished = False
+    last_watched_timestamp = factory.LazyFunction(timezone.now)
