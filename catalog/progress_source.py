@@ -18,6 +18,7 @@ from django.conf import settings
 
 if TYPE_CHECKING:
     from accounts.models import Profile
+    from catalog.browse import Card
 
 
 class ContinueWatchingState(Protocol):
@@ -33,12 +34,23 @@ class StoredPosition(Protocol):
     progress_seconds: int
 
 
+class BecauseRow(Protocol):
+    """One "Because you watched X" row (templates/catalog/_because_rows.html renders them)."""
+
+    @property
+    def seed_title(self) -> str: ...
+    @property
+    def cards(self) -> Sequence[Card]: ...
+
+
 class ProgressReader(Protocol):
     def continue_watching(self, profile: Profile) -> Sequence[Any]: ...
 
     def continue_watching_state(self, profile: Profile) -> ContinueWatchingState: ...
 
     def continue_watching_seconds(self, entries: Sequence[Any]) -> int: ...
+
+    def because_you_watched(self, profile: Profile) -> Sequence[BecauseRow]: ...
 
     def progress_by_video(
         self, profile: Profile, video_ids: list[UUID]

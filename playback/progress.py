@@ -21,6 +21,7 @@ from catalog.versions import CATALOG_VERSION_KEY
 from playback import live, rules
 from playback.models import WatchProgress
 from playback.progress_versions import progress_changed, progress_version_key
+from playback.recommendations import because_you_watched  # noqa: F401 - catalog/progress_source.py
 from streaming_portal.infra.origin import browser_url
 
 ROW_SIZE = 20
