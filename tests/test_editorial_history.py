@@ -4,6 +4,7 @@ the change page and behind its History link, in a fixed number of queries."""
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 from datetime import timedelta
@@ -11,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +23,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from catalog import services
 from catalog.history import EMPTY, FieldChange, history_page, word_diff
-from catalog.models import Genre, Movie, Series, StreamSource, Visibility
+from catalog.models import Episode, Genre, Movie, Series, StreamSource, Visibility
 from tests.admin_forms import change_form
 from tests.factories import (
     CaptionTrackFactory,
@@ -188,6 +191,37 @@ def test_it_shows_a_change_with_no_earlier_record_as_not_recorded() -> None:
 
     [change] = changes(movie, "Title")
     assert (change.before, change.after) == ("(not recorded)", "Renamed")
+
+
+def test_it_gives_rows_made_before_tracking_a_baseline_to_change_from() -> None:
+    movie = MovieFactory.create(title="Before tracking")
+    for event_model in set(Movie.pgh_event_models.values()):  # type: ignore[attr-defined]
+        event_model.objects.all().delete()  # as if the movie were older than the triggers
+    migration = importlib.import_module("catalog.migrations.0006_editorial_history")
+
+    with connection.schema_editor() as schema_editor:
+        migration.insert_baselines(django_apps, schema_editor)
+    Movie.objects.filter(pk=movie.pk).update(title="After tracking")
+
+    # The baseline is the "from", never a row of its own.
+    assert [(c.what, c.before, c.after) for c in changes(movie) if c.actor == "system"][:1] == [
+        ("Title", "Before tracking", "After tracking")
+    ]
+    assert "Created" not in {change.what for change in changes(movie)}
+
+
+def test_it_shows_an_episodes_history_on_its_change_page(editor_client: Client) -> None:
+    episode = EpisodeFactory.create(title="Pilot")
+    Episode.objects.filter(pk=episode.pk).update(title="The Pilot")
+
+    response = editor_client.get(reverse("admin:catalog_episode_change", args=[episode.pk]))
+
+    shown = [
+        (r.change.what, r.change.before, r.change.after)
+        for r in response.context["editorial_history"]
+    ]
+    assert shown[0] == ("Title", "Pilot", "The Pilot")
+    assert "Editorial history" in response.content.decode()
 
 
 def test_it_diffs_long_text_word_by_word_and_leaves_out_the_unchanged_middle() -> None:
