@@ -7,32 +7,41 @@ page or a search result pages through both kinds at once, and a card never needs
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.contrib.postgres.search import SearchRank
+from django.core.paginator import Page, Paginator
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
+    Expression,
+    ExpressionWrapper,
     F,
+    FloatField,
     IntegerField,
     Min,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
+    When,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Length, RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Profile
 from catalog import last_chance
 from catalog.models import Episode, Genre, MaturityRating, Movie, Season, Series
-from catalog.page_cache import cached_part
-from catalog.search import search_query
+from catalog.page_cache import cached_part, text_key
+from catalog.search import FUZZY_BELOW, FuzzyQuery, corrected, search_query, search_words
 from streaming_portal.infra.origin import browser_url
 
 ROW_SIZE = 20
@@ -242,23 +251,98 @@ def genre_titles(genre: Genre, profile: Profile) -> QuerySet[Any]:
     ).order_by("title")
 
 
-def search(text: str, profile: Profile) -> QuerySet[Any] | None:
-    """Ranked matches for ``text``; None when the text has no searchable word."""
+def search(text: str, profile: Profile, *, fuzzy: bool = False) -> QuerySet[Any] | None:
+    """Ranked matches for ``text``; None when the text has no searchable word. With ``fuzzy``,
+    the titles within a typo or two of its words too, after every exact match; the ``exact``
+    column tells them apart. Among corrections, the shortest title comes first: every typed
+    word matched, so it has the fewest letters nobody typed."""
     query = search_query(text)
     if query is None:
         return None
-    movies = (
-        Movie.objects.for_profile(profile)
-        .filter(search_document=query)
-        .annotate(rank=SearchRank(F("search_document"), query))
+    exact = Q(search_document=query)
+    where = exact | Q(search_document=FuzzyQuery(search_words(text))) if fuzzy else exact
+    is_exact: Expression = (
+        ExpressionWrapper(exact, output_field=BooleanField()) if fuzzy else Value(True)
     )
-    series = (
-        Series.objects.for_profile(profile)
-        .filter(search_document=query)
-        .annotate(rank=SearchRank(F("search_document"), query))
-    )
-    return (
-        _movie_cards(movies, "rank")
-        .union(_series_cards(series, "rank"), all=True)
-        .order_by("-rank", "title")
+    rank: Expression = SearchRank(F("search_document"), query)
+    if fuzzy:
+        rank = Case(
+            When(exact, then=rank),
+            default=Value(1.0) / (Value(1) + Length("title")),
+            output_field=FloatField(),
+        )
+
+    def matches(titles: QuerySet[Any]) -> QuerySet[Any]:
+        ranked: QuerySet[Any] = titles.filter(where).annotate(exact=is_exact, rank=rank)
+        return ranked
+
+    movies = _movie_cards(matches(Movie.objects.for_profile(profile)), "exact", "rank")
+    series = _series_cards(matches(Series.objects.for_profile(profile)), "exact", "rank")
+    return movies.union(series, all=True).order_by("-exact", "-rank", "title")
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of search results, and how they were found: ``corrected`` is the text as the
+    first correction spells it when nothing matched exactly ("Showing results for"), and
+    ``did_you_mean`` the first correction when something did."""
+
+    page: Page[Any] | None
+    cards: list[Card]
+    corrected: str = ""
+    did_you_mean: Card | None = None
+
+
+def search_results(text: str, profile: Profile, *, number: int, per_page: int) -> SearchResults:
+    """Page ``number`` of the matches for ``text``, in 2 queries: the count of exact matches,
+    then their page, or, with fewer than FUZZY_BELOW of them, one page of exact matches and
+    corrections together."""
+    exact = search(text, profile)
+    if exact is None:
+        return SearchResults(page=None, cards=[])
+    paginator = Paginator(exact, per_page)
+    page = paginator.get_page(number)  # counts; the page's rows are only read below
+    if paginator.count >= FUZZY_BELOW:
+        return SearchResults(page=page, cards=to_cards(page.object_list))
+    rows = list(search(text, profile, fuzzy=True)[:per_page])  # type: ignore[index]
+    cards = to_cards(rows)
+    corrections = [card for card, row in zip(cards, rows, strict=True) if not row["exact"]]
+    page = Paginator(rows, per_page).get_page(1)
+    if not corrections:
+        return SearchResults(page=page, cards=cards)
+    if len(corrections) == len(cards):
+        spelled = corrected(text, corrections[0].title)
+        if spelled != " ".join(search_words(text)):
+            return SearchResults(page=page, cards=cards, corrected=spelled)
+    return SearchResults(page=page, cards=cards, did_you_mean=corrections[0])
+
+
+SUGGESTIONS = 8
+
+
+def suggestions(text: str, profile: Profile, *, version: int | None = None) -> bytes:
+    """Up to SUGGESTIONS titles for what is typed so far, as a JSON array of title, kind, url
+    and year, cached per audience and catalog version like every browse part: 1 query, 2
+    when the exact matches are fewer than FUZZY_BELOW and corrections join them."""
+    words = search_words(text)
+    if not words:
+        return b"[]"
+
+    def build() -> tuple[bytes, list[Card]]:
+        matches = search(text, profile)
+        cards = to_cards(matches[:SUGGESTIONS]) if matches is not None else []
+        if len(cards) < FUZZY_BELOW:
+            fuzzy = search(text, profile, fuzzy=True)
+            cards = to_cards(fuzzy[:SUGGESTIONS]) if fuzzy is not None else []
+        shown = [
+            {"title": card.title, "kind": card.kind, "url": card.url, "year": card.year}
+            for card in cards
+        ]
+        return json.dumps(shown, ensure_ascii=False).encode(), cards
+
+    return cached_part(
+        name=f"suggest:{text_key(' '.join(words))}",
+        ceiling=profile.maturity_ceiling,
+        build=build,
+        version=version,
     )

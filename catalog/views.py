@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -18,9 +19,10 @@ from catalog import browse, page_cache
 from catalog.languages import language_name
 from catalog.models import CaptionTrack, Episode, Genre, Movie, Season, Series
 from catalog.progress_source import reader as progress_reader
-from catalog.search import search_text
+from catalog.search import search_text, suggest_text
 from catalog.versions import catalog_version
 from streaming_portal.infra import page_shell
+from streaming_portal.infra.api import BadInput, api_error
 from streaming_portal.infra.origin import browser_url
 from streaming_portal.infra.page_shell import ShellBuild
 
@@ -94,19 +96,18 @@ def search(request: ViewerRequest) -> HttpResponse:
     version = catalog_version()
 
     def build() -> tuple[bytes, list[Any]]:
-        matches = browse.search(text, profile) if text else None
-        page = Paginator(matches, PAGE_SIZE).get_page(number) if matches is not None else None
-        cards = browse.to_cards(page.object_list) if page else []
+        results = browse.search_results(text, profile, number=number, per_page=PAGE_SIZE)
         html = render_to_string(
             "catalog/_search_results.html",
             {
                 "query": text,
-                "page": page,
-                "cards": cards,
-                "genres": Genre.objects.all() if not cards else [],
+                "results": results,
+                "page": results.page,
+                "cards": results.cards,
+                "genres": Genre.objects.all() if not results.cards else [],
             },
         )
-        return html.encode(), cards
+        return html.encode(), results.cards
 
     results = page_cache.cached_part(
         name=f"search:{page_cache.text_key(text)}:{number}",
@@ -121,6 +122,29 @@ def search(request: ViewerRequest) -> HttpResponse:
         build=lambda: ({"query": text}, settings.BROWSE_CACHE_SECONDS),
         parts={"results": results},
     )
+
+
+@require_GET
+@profile_required
+def search_suggest(request: ViewerRequest) -> HttpResponse:
+    """Titles for the search box while it is typed in: JSON, for static/js/search.js."""
+    try:
+        # The raw query string: Django's own parsing hides a repeated q and bytes that are
+        # not UTF-8, which this call refuses (WSGI hands the bytes over as Latin-1 text).
+        text = suggest_text(request.META.get("QUERY_STRING", "").encode("latin-1"))
+    except BadInput as refusal:
+        return api_error(refusal.code, refusal.message, status=refusal.status, field=refusal.field)
+    except UnicodeEncodeError:
+        return api_error("malformed_query", "The query string is not UTF-8 text.", status=400)
+    found = browse.suggestions(text, request.profile)
+    query = json.dumps(text, ensure_ascii=False).encode()
+    response = HttpResponse(
+        b'{"query": ' + query + b', "suggestions": ' + found + b"}",
+        content_type="application/json",
+    )
+    # What a profile may see: never stored by a browser or proxy for the next profile.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _captions() -> Prefetch[str, QuerySet[CaptionTrack], str]:
