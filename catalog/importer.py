@@ -260,10 +260,25 @@ class _Importer:
         """Make the video's streams and captions match the record; True if anything changed."""
         existing_streams = {s.quality_tag: s for s in video.stream_sources.all()}
         existing_captions = {c.language_code: c for c in video.caption_tracks.all()}
-        # Clear the flags first, so that moving "primary" or "default" between rows never
-        # trips the one-per-video constraints halfway through.
-        video.stream_sources.filter(is_primary=True).update(is_primary=False)
-        video.caption_tracks.filter(is_default=True).update(is_default=False)
+        # Clear the flags that move first, so that moving "primary" or "default" between rows
+        # never trips the one-per-video constraints halfway through. Only those: a flag
+        # cleared and set again would be two changes in the editorial history.
+        kept_primary = [
+            stream.pk
+            for stream in existing_streams.values()
+            if _flagged(record, "streams", "quality_tag", stream)
+        ]
+        kept_default = [
+            caption.pk
+            for caption in existing_captions.values()
+            if _flagged(record, "captions", "language_code", caption)
+        ]
+        video.stream_sources.filter(is_primary=True).exclude(pk__in=kept_primary).update(
+            is_primary=False
+        )
+        video.caption_tracks.filter(is_default=True).exclude(pk__in=kept_default).update(
+            is_default=False
+        )
         changed = self._streams(where, video, record.get("streams", []), existing_streams)
         changed |= self._captions(where, video, record.get("captions", []), existing_captions)
         return changed
@@ -336,6 +351,15 @@ class _Importer:
 
     def _count(self, kind: str, created: bool, changed: bool) -> None:
         self.report.count("created" if created else "updated" if changed else "unchanged", kind)
+
+
+def _flagged(record: JSONObject, kind: str, key: str, row: StreamSource | CaptionTrack) -> bool:
+    """Whether ``record`` keeps the primary (or default) flag on ``row``, matched by ``key``."""
+    flag = "is_primary" if kind == "streams" else "is_default"
+    return any(
+        item.get(key) == getattr(row, key) and item.get(flag, False)
+        for item in record.get(kind, [])
+    )
 
 
 def _any_of(names: Iterable[Any]) -> str:

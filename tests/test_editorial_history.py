@@ -182,6 +182,22 @@ def test_it_records_an_import_under_the_command_not_a_user(
     assert "Visibility" in {change.field for change in changes(harbour)}
 
 
+def test_it_records_nothing_when_the_same_file_is_imported_again(
+    tmp_path: Path, fast_passwords: None
+) -> None:
+    UserFactory.create(username="importer")
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(catalog_document()))
+    call_command("import_catalog", str(path), "--by", "importer", stdout=io.StringIO())
+    titles = [*Movie.objects.all(), *Series.objects.all()]
+    before = {title.pk: changes(title) for title in titles}
+
+    call_command("import_catalog", str(path), "--by", "importer", stdout=io.StringIO())
+
+    # Not even a primary stream or default caption flag cleared and set again.
+    assert {title.pk: changes(title) for title in titles} == before
+
+
 def test_it_shows_a_change_with_no_earlier_record_as_not_recorded() -> None:
     movie = MovieFactory.create()
     event_model = Movie.pgh_event_models["changed"]  # type: ignore[attr-defined]
