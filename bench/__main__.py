@@ -15,7 +15,7 @@ from collections.abc import Callable
 from bench.environment import setup_django
 from bench.report import BenchReport
 
-BENCHMARKS = ("browse", "heartbeats", "tokens", "flush", "churn", "ratelimit", "edge")
+BENCHMARKS = ("browse", "heartbeats", "tokens", "flush", "churn", "ratelimit", "edge", "search")
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     if options.smoke:
         options.duration, options.viewers, options.minutes = 1.0, 300, 6
     setup_django()
-    from bench import browse, churn, edge, flush, heartbeats, ratelimit, tokens  # noqa: PLC0415
+    from bench import browse, churn, edge, flush, heartbeats, ratelimit, search, tokens  # noqa: PLC0415
 
     runs: dict[str, Callable[[], BenchReport]] = {
         "browse": lambda: browse.run(options.duration),
@@ -47,6 +47,7 @@ def main() -> None:
         "churn": lambda: churn.run(options.viewers, options.minutes),
         "ratelimit": lambda: ratelimit.run(options.duration),
         "edge": lambda: edge.run(options.duration, smoke=options.smoke),
+        "search": lambda: search.run(smoke=options.smoke),
     }
     problems: list[str] = []
     for name in options.names or BENCHMARKS:
