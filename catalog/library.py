@@ -100,10 +100,11 @@ def with_title_state(titles: QuerySet[Any], profile: Profile) -> QuerySet[Any]:
     so a title page reads them with the title itself, in the same query."""
     field = "movie" if titles.model is Movie else "series"
     own = {"profile": profile, field: OuterRef("pk")}
-    return titles.annotate(
+    annotated: QuerySet[Any] = titles.annotate(
         on_list=Exists(MyListEntry.objects.filter(**own)),
         thumb=Subquery(TitleRating.objects.filter(**own).values("rating")[:1]),
     )
+    return annotated
 
 
 def title_state_of(title: Any) -> TitleState:

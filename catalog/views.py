@@ -15,14 +15,14 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import current_profile, profile_required
 from accounts.http import ViewerRequest
-from catalog import browse, page_cache
-from catalog.languages import language_name
+from catalog import browse, library, page_cache
 from catalog.models import CaptionTrack, Episode, Genre, Movie, Season, Series
 from catalog.progress_source import reader as progress_reader
 from catalog.search import search_text, suggest_text
 from catalog.versions import catalog_version
 from streaming_portal.infra import page_shell
 from streaming_portal.infra.api import BadInput, api_error
+from streaming_portal.infra.languages import language_name
 from streaming_portal.infra.origin import browser_url
 from streaming_portal.infra.page_shell import ShellBuild
 
@@ -39,13 +39,23 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profiles")
     request.profile = profile  # type: ignore[attr-defined]
     progress = progress_reader()
-    state = progress.continue_watching_state(profile)
+    # The shell shows the profile's progress and its library (My List, and the thumbs that
+    # steer "Because you watched"): its key carries both versions, read in one round trip.
+    state = progress.continue_watching_state(
+        profile, also=[library.library_version_key(profile.pk)]
+    )
     fragments = browse.home_fragments(profile, version=state.catalog_version or None)
 
     def build() -> ShellBuild:
         continue_watching = progress.continue_watching(profile)
         seconds = progress.continue_watching_seconds(continue_watching)
-        return {"continue_watching": continue_watching}, seconds
+        my_list = library.my_list_cards(profile)
+        because = progress.because_you_watched(profile)
+        return {
+            "continue_watching": continue_watching,
+            "my_list": my_list,
+            "because_rows": because,
+        }, min(seconds, page_cache.time_to_live(my_list))
 
     return page_shell.render_page(
         request,
@@ -155,7 +165,9 @@ def _captions() -> Prefetch[str, QuerySet[CaptionTrack], str]:
 @profile_required
 def movie_detail(request: ViewerRequest, slug: str) -> HttpResponse:
     movie = get_object_or_404(
-        Movie.objects.for_profile(request.profile).prefetch_related("genres", _captions()),
+        library.with_title_state(
+            Movie.objects.for_profile(request.profile), request.profile
+        ).prefetch_related("genres", _captions()),
         slug=slug,
     )
     progress = progress_reader().progress_by_video(request.profile, [movie.pk]).get(movie.pk)
@@ -166,6 +178,7 @@ def movie_detail(request: ViewerRequest, slug: str) -> HttpResponse:
             "movie": movie,
             "poster": browser_url(movie.poster_url) if movie.poster_url else "",
             "progress": progress,
+            "library": library.title_state_of(movie),
         },
     )
 
@@ -174,7 +187,9 @@ def movie_detail(request: ViewerRequest, slug: str) -> HttpResponse:
 @profile_required
 def series_detail(request: ViewerRequest, slug: str) -> HttpResponse:
     series = get_object_or_404(
-        Series.objects.for_profile(request.profile).prefetch_related(
+        library.with_title_state(
+            Series.objects.for_profile(request.profile), request.profile
+        ).prefetch_related(
             "genres",
             Prefetch(
                 "seasons",
@@ -208,5 +223,6 @@ def series_detail(request: ViewerRequest, slug: str) -> HttpResponse:
             "season": season,
             "episodes": [(episode, progress.get(episode.pk)) for episode in episodes],
             "languages": languages,
+            "library": library.title_state_of(series),
         },
     )

@@ -4,7 +4,7 @@ title. (Writing it is the heartbeat flush's job: playback/flush.py.)"""
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -116,10 +116,14 @@ class ContinueWatchingState:
     key: str
 
 
-def continue_watching_state(profile: Profile) -> ContinueWatchingState:
+def continue_watching_state(profile: Profile, *, also: Sequence[str] = ()) -> ContinueWatchingState:
     """One round trip to Redis. Redis away: a key that is never the same twice, so nothing
-    cached is reused and the page is built afresh."""
-    version_keys = [CATALOG_VERSION_KEY, progress_version_key(profile.pk)]
+    cached is reused and the page is built afresh.
+
+    ``also`` names more integer versions (cache keys) the caller's page depends on (the
+    profile's library version); they are read in the same round trip and join the key.
+    """
+    version_keys = [CATALOG_VERSION_KEY, progress_version_key(profile.pk), *also]
     try:
         buffered, raw = live.buffered_fingerprint(
             profile.pk, also_get=[cache.make_key(key) for key in version_keys]
@@ -127,8 +131,10 @@ def continue_watching_state(profile: Profile) -> ContinueWatchingState:
     except live.UNAVAILABLE:
         return ContinueWatchingState(catalog_version=0, key=f"unavailable-{time.time_ns()}")
     # The versions are plain integers (django-redis stores an int as its digits).
-    catalog, stored = (int(value) if value is not None else 0 for value in raw)
-    return ContinueWatchingState(catalog_version=catalog, key=f"{catalog}:{stored}:{buffered}")
+    catalog, *versions = (int(value) if value is not None else 0 for value in raw)
+    return ContinueWatchingState(
+        catalog_version=catalog, key=":".join(map(str, [catalog, *versions, buffered]))
+    )
 
 
 def continue_watching_seconds(entries: Iterable[ProgressEntry]) -> int:

@@ -361,8 +361,6 @@ if not STREAM_URL_KEYS and DEVELOPMENT:
         ).decode()
     ]
 
-# Kids profiles see titles rated at or below this (catalog.models.MaturityRating).
-KIDS_MATURITY_CEILING = env.int("KIDS_MATURITY_CEILING", default=7)
 # How long the home page's genre rows stay cached (per audience; catalog edits clear them).
 BROWSE_CACHE_SECONDS = env.int("BROWSE_CACHE_SECONDS", default=60)
 # Continue watching: a position counts once it reaches this many seconds or this fraction of

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from pytest_django import DjangoAssertNumQueries
 
 from accounts.maturity import MaturityRating
+from accounts.models import Profile
 from catalog import library
 from catalog.library_views import ACTIONS, PAGE_SIZE, THUMBS
 from catalog.models import Movie, MyListEntry, Series, Thumb, TitleRating
@@ -20,7 +21,7 @@ from tests.factories import MovieFactory, SeriesFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
-JSON = {"HTTP_ACCEPT": "application/json"}
+JSON = {"Accept": "application/json"}
 
 
 def list_url(title: Movie | Series) -> str:
@@ -32,13 +33,13 @@ def rating_url(title: Movie | Series) -> str:
 
 
 def saved(profile_pk: int) -> list[UUID]:
-    return library.my_list_ids(library.Profile.objects.get(pk=profile_pk))
+    return library.my_list_ids(Profile.objects.get(pk=profile_pk))
 
 
 def test_a_viewer_adds_and_removes_a_movie_from_its_page(
     viewer: Client, household: Household
 ) -> None:
-    movie: Movie = MovieFactory(title="Harbour Lights")
+    movie: Movie = MovieFactory.create(title="Harbour Lights")
     page = viewer.get(movie.get_absolute_url()).content.decode()
     assert 'aria-pressed="false"' in page
     assert "My List" in page
@@ -60,8 +61,8 @@ def test_a_viewer_adds_and_removes_a_movie_from_its_page(
 def test_the_my_list_page_and_the_state_show_newest_first(
     viewer: Client, household: Household
 ) -> None:
-    first: Movie = MovieFactory(title="First Light")
-    second: Series = SeriesFactory(title="Second Wind")
+    first: Movie = MovieFactory.create(title="First Light")
+    second: Series = SeriesFactory.create(title="Second Wind")
     viewer.post(list_url(first), {"action": "add"})
     viewer.post(list_url(second), {"action": "add"})
 
@@ -73,11 +74,11 @@ def test_the_my_list_page_and_the_state_show_newest_first(
 
 
 def test_json_callers_get_the_new_state(viewer: Client, household: Household) -> None:
-    movie: Movie = MovieFactory()
+    movie: Movie = MovieFactory.create()
 
-    added = viewer.post(list_url(movie), {"action": "add"}, **JSON)
-    loved = viewer.post(rating_url(movie), {"thumb": "love"}, **JSON)
-    cleared = viewer.post(rating_url(movie), {"thumb": "none"}, **JSON)
+    added = viewer.post(list_url(movie), {"action": "add"}, headers=JSON)
+    loved = viewer.post(rating_url(movie), {"thumb": "love"}, headers=JSON)
+    cleared = viewer.post(rating_url(movie), {"thumb": "none"}, headers=JSON)
 
     assert added.json() == {"on_list": True, "thumb": None}
     assert loved.json() == {"on_list": True, "thumb": Thumb.LOVE}
@@ -85,7 +86,7 @@ def test_json_callers_get_the_new_state(viewer: Client, household: Household) ->
 
 
 def test_thumbs_replace_each_other(viewer: Client, household: Household) -> None:
-    series: Series = SeriesFactory()
+    series: Series = SeriesFactory.create()
 
     for choice in ("like", "not_for_me", "love"):
         viewer.post(rating_url(series), {"thumb": choice})
@@ -97,7 +98,7 @@ def test_thumbs_replace_each_other(viewer: Client, household: Household) -> None
 
 
 def test_each_profile_has_its_own_list(client: Client, household: Household) -> None:
-    movie: Movie = MovieFactory(maturity_rating=MaturityRating.ALL)
+    movie: Movie = MovieFactory.create(maturity_rating=MaturityRating.ALL)
     sign_in(client, household, household.adult)
     client.post(list_url(movie), {"action": "add"})
 
@@ -112,7 +113,7 @@ def test_each_profile_has_its_own_list(client: Client, household: Household) -> 
 def test_a_kids_profile_cannot_save_or_rate_an_adult_title(
     client: Client, household: Household
 ) -> None:
-    adult_only: Movie = MovieFactory(maturity_rating=MaturityRating.AGE_18)
+    adult_only: Movie = MovieFactory.create(maturity_rating=MaturityRating.AGE_18)
     sign_in(client, household, household.kids)
 
     assert client.post(list_url(adult_only), {"action": "add"}).status_code == 404
@@ -124,7 +125,9 @@ def test_a_kids_profile_cannot_save_or_rate_an_adult_title(
 def test_a_title_above_a_lowered_ceiling_leaves_the_list_it_was_saved_to(
     viewer: Client, household: Household
 ) -> None:
-    movie: Movie = MovieFactory(title="Grown-up Things", maturity_rating=MaturityRating.AGE_16)
+    movie: Movie = MovieFactory.create(
+        title="Grown-up Things", maturity_rating=MaturityRating.AGE_16
+    )
     viewer.post(list_url(movie), {"action": "add"})
     household.adult.max_maturity = MaturityRating.AGE_13
     household.adult.save(update_fields=["max_maturity"])
@@ -136,7 +139,7 @@ def test_a_title_above_a_lowered_ceiling_leaves_the_list_it_was_saved_to(
 
 
 def test_a_hidden_or_expired_title_is_not_found(viewer: Client, household: Household) -> None:
-    hidden: Movie = MovieFactory(visibility="HIDDEN")
+    hidden: Movie = MovieFactory.create(visibility="HIDDEN")
 
     assert viewer.post(list_url(hidden), {"action": "add"}).status_code == 404
 
@@ -154,12 +157,12 @@ def test_a_hidden_or_expired_title_is_not_found(viewer: Client, household: House
 def test_junk_and_repeated_fields_get_a_clear_400(
     household: Household, field: str, values: list[str]
 ) -> None:
-    movie = Movie.objects.first() or MovieFactory()
+    movie = Movie.objects.first() or MovieFactory.create()
     client = sign_in(Client(), household, household.adult)
     url = list_url(movie) if field == "action" else rating_url(movie)
     allowed = ACTIONS if field == "action" else tuple(THUMBS)
 
-    response = client.post(url, {field: values}, **JSON)
+    response = client.post(url, {field: values}, headers=JSON)
 
     if len(values) == 1 and values[0] in allowed:
         assert response.status_code == 200
@@ -170,7 +173,7 @@ def test_junk_and_repeated_fields_get_a_clear_400(
 
 @pytest.mark.parametrize("method", ["get", "put", "delete"])
 def test_the_buttons_take_only_post(viewer: Client, method: str) -> None:
-    movie: Movie = MovieFactory()
+    movie: Movie = MovieFactory.create()
 
     assert getattr(viewer, method)(list_url(movie)).status_code == 405
 
@@ -185,7 +188,7 @@ def test_ids_that_are_not_titles_are_404(viewer: Client) -> None:
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client: Client) -> None:
-    movie: Movie = MovieFactory()
+    movie: Movie = MovieFactory.create()
 
     response = client.post(list_url(movie), {"action": "add"})
 
@@ -194,7 +197,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client) -> None:
 
 
 def test_the_next_field_never_leaves_the_site(viewer: Client) -> None:
-    movie: Movie = MovieFactory()
+    movie: Movie = MovieFactory.create()
 
     response = viewer.post(list_url(movie), {"action": "add", "next": "https://evil.example/"})
 

@@ -185,8 +185,8 @@ def test_a_teen_profile_sees_nothing_above_13_and_cannot_open_the_adult_profile(
     client: Client, household: Household
 ) -> None:
     teen = teen_of(household)
-    mature: Movie = MovieFactory(title="Night Shift", maturity_rating=MaturityRating.AGE_16)
-    fine: Movie = MovieFactory(title="Night Owls", maturity_rating=MaturityRating.AGE_13)
+    mature: Movie = MovieFactory.create(title="Night Shift", maturity_rating=MaturityRating.AGE_16)
+    fine: Movie = MovieFactory.create(title="Night Owls", maturity_rating=MaturityRating.AGE_13)
     sign_in(client, household, teen)
 
     assert client.get(mature.get_absolute_url()).status_code == 404

@@ -49,7 +49,8 @@ PROFILES = reverse("accounts:profiles")
 MANAGE = reverse("accounts:manage_profiles")
 MY_LIST = reverse("catalog:my_list")
 # The viewer's own pages (no title in their URL), walked as they are.
-OWN_PAGES = ["accounts:preferences"]
+OWN_PAGES = ["accounts:preferences", "playback:activity"]
+SUGGEST = reverse("catalog:search_suggest")
 
 
 # --- Watch progress and cards ---------------------------------------------------------------
@@ -135,7 +136,9 @@ def restricted_catalog(household: Household, profile: Profile, ceiling: int) -> 
         if isinstance(title, Movie):
             progress_for(profile, title.pk)
             progress_for(household.adult, title.pk)
-        field = {"movie": title} if isinstance(title, Movie) else {"series": title}
+        field: dict[str, Movie | Series] = (
+            {"movie": title} if isinstance(title, Movie) else {"series": title}
+        )
         MyListEntry.objects.create(profile=profile, **field)
         TitleRating.objects.create(profile=profile, rating=Thumb.LOVE, **field)
     for episode in above_episodes:
@@ -199,6 +202,10 @@ def walk(client: Client, catalog: KidsCatalog) -> dict[str, str]:
     for text in {first_word(title) for title in named} | {title.title for title in named}:
         for number, body in enumerate(every_page(client, SEARCH, q=text), start=1):
             assert not leaks(body, forbidden, echoed=text), (text, number)
+        suggested = client.get(SUGGEST, {"q": text})
+        assert suggested.status_code == 200, text
+        titles = [item["title"] for item in suggested.json()["suggestions"]]
+        assert not leaks(" | ".join(titles), forbidden), (text, titles)
     for number, body in enumerate(every_page(client, SEARCH, q="filler"), start=1):
         visited[f"{SEARCH}?q=filler&page={number}"] = body
     for number, body in enumerate(every_page(client, MY_LIST), start=1):
@@ -553,10 +560,11 @@ def viewer_urls() -> dict[str, str]:
         "series": reverse("catalog:series", args=[series.slug]),
         "my_list": MY_LIST,
         "preferences": reverse("accounts:preferences"),
+        "activity": reverse("playback:activity"),
     }
 
 
-PAGES = ["home", "search", "genre", "movie", "series", "my_list", "preferences"]
+PAGES = ["home", "search", "genre", "movie", "series", "my_list", "preferences", "activity"]
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p != "home"])
