@@ -7,7 +7,12 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.maturity import CEILING_CHOICES, NO_CEILING
 from accounts.models import Account, AvatarColour, Profile
-from accounts.preferences import AUDIO_ORIGINAL, CAPTIONS_DEFAULT, CAPTIONS_OFF
+from accounts.preferences import (
+    AUDIO_ORIGINAL,
+    CAPTIONS_DEFAULT,
+    CAPTIONS_OFF,
+    PREFERENCE_FIELDS,
+)
 from streaming_portal.infra.languages import LANGUAGE_CHOICES
 from streaming_portal.infra.text import adopt_text_rules
 
@@ -170,15 +175,7 @@ class PreferencesForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Profile
-        fields = [
-            "caption_language",
-            "audio_language",
-            "caption_size",
-            "caption_colour",
-            "caption_background",
-            "caption_edge",
-            "autoplay_next",
-        ]
+        fields = PREFERENCE_FIELDS
         labels = {
             "caption_size": "Text size",
             "caption_colour": "Text colour",

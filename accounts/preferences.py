@@ -18,6 +18,18 @@ CAPTIONS_OFF = "off"
 AUDIO_ORIGINAL = ""
 
 
+# What a profile's own preferences page edits (and nothing else of the profile).
+PREFERENCE_FIELDS = (
+    "caption_language",
+    "audio_language",
+    "caption_size",
+    "caption_colour",
+    "caption_background",
+    "caption_edge",
+    "autoplay_next",
+)
+
+
 class CaptionSize(models.TextChoices):
     SMALL = "S", "Small"
     MEDIUM = "M", "Medium"

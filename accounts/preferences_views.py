@@ -12,7 +12,7 @@ from accounts import services
 from accounts.access import profile_required
 from accounts.forms import PreferencesForm
 from accounts.http import ViewerRequest
-from accounts.preferences import CAPTION_TABLES, caption_css
+from accounts.preferences import CAPTION_TABLES, PREFERENCE_FIELDS, caption_css
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,7 +24,7 @@ def preferences(request: ViewerRequest) -> HttpResponse:
         try:
             services.preferences_update(
                 profile=profile,
-                **{name: form.cleaned_data[name] for name in services.PREFERENCE_FIELDS},
+                **{name: form.cleaned_data[name] for name in PREFERENCE_FIELDS},
             )
         except ValidationError as error:
             form.add_error(None, error.messages)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from accounts import pins
 from accounts.maturity import KIDS_CEILING, NO_CEILING
 from accounts.models import Account, AvatarColour, Profile, SubscriptionPlan
+from accounts.preferences import PREFERENCE_FIELDS
 
 AVATAR_ROTATION = list(AvatarColour)
 
@@ -115,17 +116,6 @@ def profile_update(
     profile.full_clean()
     profile.save(update_fields=["name", "is_kids", "avatar_colour", "max_maturity"])
     return profile
-
-
-PREFERENCE_FIELDS = (
-    "caption_language",
-    "audio_language",
-    "caption_size",
-    "caption_colour",
-    "caption_background",
-    "caption_edge",
-    "autoplay_next",
-)
 
 
 def preferences_update(*, profile: Profile, **chosen: object) -> Profile:

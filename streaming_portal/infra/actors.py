@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from functools import cache
 from typing import Any
 
 import pghistory
@@ -59,6 +60,7 @@ class EditorActorMiddleware:
             return self.get_response(request)
 
 
+@cache  # once per process: heartbeats are POSTs too, and pay for this check
 def _admin_prefix() -> str:
     try:
         return reverse("admin:index")
