@@ -21,6 +21,7 @@ from streaming_portal.infra import page_shell
 from tests.s3_server import s3, s3_process  # noqa: F401 - fixtures: the media bucket
 
 if TYPE_CHECKING:
+    from tests.browsers import BrowserLaunch
     from tests.cast import Household
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -131,6 +132,36 @@ def _wait_for_worker(app: object, process: subprocess.Popen[str]) -> None:
             return
     process.kill()
     pytest.fail("The Celery worker did not answer a ping within 60 s")
+
+
+# --- The browser tests (helpers in tests/browsers.py) -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[BrowserLaunch]:
+    """One Chromium for a browser test module; a test calls ``chromium.browser_or_fail()``."""
+    from tests.browsers import chromium_launch  # noqa: PLC0415
+
+    with chromium_launch() as launch:
+        yield launch
+
+
+@pytest.fixture(scope="module")
+def player_chromium() -> Iterator[BrowserLaunch]:
+    """The same, for pages that play video: it plays without a click, with no sound device."""
+    from tests.browsers import PLAYER_ARGS, chromium_launch  # noqa: PLC0415
+
+    with chromium_launch(PLAYER_ARGS) as launch:
+        yield launch
+
+
+@pytest.fixture
+def plain_http_cookies(settings: Settings) -> None:
+    # Production settings mark the session and CSRF cookies Secure (and the edge_token
+    # cookie, whose Secure flag follows SESSION_COOKIE_SECURE); the live server speaks plain
+    # http, over which the browser would never send them back, so nobody could sign in.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
 
 
 # --- The shared cast (plain helpers in tests/cast.py) -------------------------------------

@@ -13,22 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import (
-    Browser,
-    Locator,
-    Page,
-    Response,
-    Route,
-    expect,
-)
-from pytest_django import Settings
+from playwright.sync_api import Browser, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from catalog.models import MaturityRating
-from tests.browsers import BrowserLaunch, chromium_launch
+from tests.browsers import BrowserLaunch, browser_context, failed_responses
 from tests.factories import (
     EpisodeFactory,
     GenreFactory,
@@ -38,15 +29,6 @@ from tests.factories import (
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
-# The factories' posters live on this CDN; the browser gets a drawn stand-in instead.
-POSTER_HOST = "img.example.com"
-STEP_TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[BrowserLaunch]:
-    with chromium_launch() as launch:
-        yield launch
 
 
 @dataclass
@@ -55,17 +37,13 @@ class Walk:
 
     page: Page
     origin: str
+    failed_responses: list[str]
     screenshots: list[Path] = field(default_factory=list)
-    failed_responses: list[str] = field(default_factory=list)
 
     def snap(self, step: str) -> None:
         path = ARTIFACTS / f"{len(self.screenshots) + 1:02d}-{step}.png"
         self.page.screenshot(path=path, full_page=True)
         self.screenshots.append(path)
-
-    def record(self, response: Response) -> None:
-        if response.url.startswith(self.origin) and response.status >= 400:
-            self.failed_responses.append(f"{response.status} {response.url}")
 
     def open_profile_menu(self, item: str) -> None:
         self.page.locator("details.profile-menu summary").click()
@@ -87,42 +65,12 @@ class Walk:
         return self.page.locator("a.card", has_text=title)
 
 
-def _keep_on_machine(route: Route, origin: str) -> None:
-    """The portal is served as is; posters are drawn here; nothing else leaves the machine."""
-    url = route.request.url
-    if url.startswith(origin):
-        route.continue_()
-    elif urlsplit(url).hostname == POSTER_HOST:
-        name = Path(urlsplit(url).path).stem
-        route.fulfill(
-            content_type="image/svg+xml",
-            body=(
-                '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="450">'
-                '<rect width="300" height="450" fill="#3b3b52"/>'
-                '<text x="150" y="225" fill="#fff" font-family="sans-serif" font-size="22" '
-                f'text-anchor="middle">{name}</text></svg>'
-            ),
-        )
-    else:
-        route.abort()
-
-
 @contextmanager
 def _walk(browser: Browser, origin: str) -> Iterator[Walk]:
     """A fresh browser context on the live server; this run's screenshots only."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS.glob("*.png"):  # so the existence checks see this run's files only
-        stale.unlink()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.route("**/*", lambda route: _keep_on_machine(route, origin))
-    page = context.new_page()
-    walk = Walk(page=page, origin=origin)
-    page.on("response", walk.record)
-    try:
-        yield walk
-    finally:
-        context.close()
+    with browser_context(browser, origin, artifacts=ARTIFACTS) as context:
+        page = context.new_page()
+        yield Walk(page=page, origin=origin, failed_responses=failed_responses(page, origin))
 
 
 @pytest.fixture
@@ -160,20 +108,11 @@ def small_catalog(transactional_db: None) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.usefixtures("small_catalog")
+@pytest.mark.usefixtures("small_catalog", "plain_http_cookies")
 def test_it_walks_a_household_from_sign_up_to_a_title_page(
-    chromium: BrowserLaunch, live_server: LiveServer, settings: Settings
+    chromium: BrowserLaunch, live_server: LiveServer
 ) -> None:
-    # Checked here rather than in the fixture, so that a machine without a usable browser
-    # reports a failed test, not a setup error or a skip.
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-    # Production settings mark the session and CSRF cookies Secure; the live server speaks
-    # plain http, over which the browser never sends them back, so sign-up could not log in.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-
-    with _walk(chromium.browser, live_server.url) as walk:
+    with _walk(chromium.browser_or_fail(), live_server.url) as walk:
         page, origin = walk.page, walk.origin
 
         # A visitor lands and signs up; the first profile is made with the account.

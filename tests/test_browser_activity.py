@@ -8,20 +8,17 @@ Chromium as in tests/test_browser.py. A screenshot of every step goes to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, Response, Route, expect
-from pytest_django import Settings
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.services import demo_household
 from catalog.models import MaturityRating
-from tests.browsers import BrowserLaunch, chromium_launch
+from tests.browsers import BrowserLaunch, browser_context, failed_responses, sign_in
 from tests.factories import (
     EpisodeFactory,
     GenreFactory,
@@ -33,35 +30,7 @@ from tests.factories import (
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-activity"
-POSTER_HOST = "img.example.com"
-STEP_TIMEOUT_MS = 15_000
 EMAIL = "activity.fan@example.com"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[BrowserLaunch]:
-    with chromium_launch() as launch:
-        yield launch
-
-
-def _keep_on_machine(route: Route, origin: str) -> None:
-    """The portal is served as is; posters are drawn here; nothing else leaves the machine."""
-    url = route.request.url
-    if url.startswith(origin):
-        route.continue_()
-    elif urlsplit(url).hostname == POSTER_HOST:
-        name = Path(urlsplit(url).path).stem
-        route.fulfill(
-            content_type="image/svg+xml",
-            body=(
-                '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="450">'
-                '<rect width="300" height="450" fill="#2d3a52"/>'
-                '<text x="150" y="225" fill="#fff" font-family="sans-serif" font-size="22" '
-                f'text-anchor="middle">{name}</text></svg>'
-            ),
-        )
-    else:
-        route.abort()
 
 
 @pytest.fixture
@@ -106,40 +75,18 @@ def _snap(page: Page, shots: list[Path], step: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.usefixtures("history")
+@pytest.mark.usefixtures("history", "plain_http_cookies")
 def test_it_hides_titles_from_viewing_activity_and_continue_watching(
-    chromium: BrowserLaunch, live_server: LiveServer, settings: Settings
+    chromium: BrowserLaunch, live_server: LiveServer
 ) -> None:
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-    # The live server speaks plain http: cookies marked Secure would never come back.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS.glob("*.png"):
-        stale.unlink()
     origin = live_server.url
-    context = chromium.browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.route("**/*", lambda route: _keep_on_machine(route, origin))
-    page = context.new_page()
-    failed: list[str] = []
-
-    def record(response: Response) -> None:
-        if response.url.startswith(origin) and response.status >= 400:
-            failed.append(f"{response.status} {response.url}")
-
-    page.on("response", record)
     shots: list[Path] = []
-    continue_row = page.locator("section.row", has=page.locator("#row-continue"))
-    try:
+    with browser_context(chromium.browser_or_fail(), origin, artifacts=ARTIFACTS) as context:
+        page = context.new_page()
+        failed = failed_responses(page, origin)
+        continue_row = page.locator("section.row", has=page.locator("#row-continue"))
         # Sign in, choose Alex: Continue watching holds the three unfinished titles.
-        page.goto(f"{origin}/account/login/")
-        page.fill("#id_username", EMAIL)
-        page.fill("#id_password", "a-long-test-password")  # UserFactory's
-        page.get_by_role("button", name="Sign in").click()
-        page.locator("button.picker-tile", has_text="Alex").click()
-        expect(page).to_have_url(f"{origin}/")
+        sign_in(page, origin, EMAIL, profile="Alex")
         expect(continue_row.locator(".card-title")).to_contain_text(
             ["Quiet Harbour", "Harbour Lights", "Midnight Heist"]
         )
@@ -186,8 +133,6 @@ def test_it_hides_titles_from_viewing_activity_and_continue_watching(
         expect(page).to_have_url(f"{origin}/")
         expect(continue_row.locator(".card-title")).to_have_text(["Midnight Heist"])
         _snap(page, shots, "home-after")
-    finally:
-        context.close()
 
     assert failed == []
     assert [shot.name for shot in shots] == [

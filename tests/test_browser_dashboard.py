@@ -7,22 +7,18 @@ open without JavaScript, and a full-page screenshot lands in ``test-artifacts/da
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 from django.utils.text import slugify
-from playwright.sync_api import Response, expect
-from pytest_django import Settings
+from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.services import demo_household
 from catalog.demo import MOVIES, SERIES
 from catalog.models import CaptionTrack, MaturityRating, StreamSource, ValidationStatus
-from tests.browsers import BrowserLaunch, chromium_launch
-from tests.cast import PASSWORD
+from tests.browsers import BrowserLaunch, admin_sign_in, browser_context, failed_responses
 from tests.factories import (
     EditorFactory,
     EpisodeFactory,
@@ -34,14 +30,7 @@ from tests.factories import (
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"
-STEP_TIMEOUT_MS = 15_000
 RATINGS = {label: value for value, label in MaturityRating.choices}
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[BrowserLaunch]:
-    with chromium_launch() as launch:
-        yield launch
 
 
 @pytest.fixture
@@ -89,42 +78,23 @@ def demo_sessions(transactional_db: None, fast_passwords: None) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.usefixtures("demo_sessions")
+@pytest.mark.usefixtures("demo_sessions", "plain_http_cookies")
 def test_it_draws_the_dashboard_of_the_demo_sessions(
-    chromium: BrowserLaunch, live_server: LiveServer, settings: Settings
+    chromium: BrowserLaunch, live_server: LiveServer
 ) -> None:
-    # Checked here rather than in the fixture, so that a machine without a usable browser
-    # reports a failed test, not a setup error or a skip.
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-    # Production settings mark the session and CSRF cookies Secure; the live server speaks
-    # plain http, over which the browser never sends them back.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    screenshot = ARTIFACTS / "dashboard.png"
-    screenshot.unlink(missing_ok=True)  # so the existence check sees this run's file only
     origin = live_server.url
-    failed: list[str] = []
-
-    def record(response: Response) -> None:
-        if response.url.startswith(origin) and response.status >= 400:
-            failed.append(f"{response.status} {response.url}")
-
-    context = chromium.browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
+    screenshot = ARTIFACTS / "dashboard.png"
     # The page needs nothing from outside the portal: no CDN, no web font.
-    context.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith(origin) else route.abort(),
-    )
-    page = context.new_page()
-    page.on("response", record)
-    try:
-        page.goto(f"{origin}{reverse('admin:login')}")
-        page.fill("#id_username", "editor")
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+    with browser_context(
+        chromium.browser_or_fail(),
+        origin,
+        viewport={"width": 1440, "height": 900},
+        artifacts=ARTIFACTS,
+        clear=screenshot.name,
+    ) as context:
+        page = context.new_page()
+        failed = failed_responses(page, origin)
+        admin_sign_in(page, origin, "editor")
         expect(page.get_by_role("link", name="Viewing dashboard")).to_be_visible()
 
         page.get_by_role("link", name="Viewing dashboard").click()
@@ -163,8 +133,6 @@ def test_it_draws_the_dashboard_of_the_demo_sessions(
         expect(page.get_by_role("heading", name="Select viewing session to view")).to_be_visible()
         expect(page.locator("#result_list tbody tr").first).to_contain_text("Static Signal")
         page.screenshot(path=ARTIFACTS / "sessions-filtered.png", full_page=True)
-    finally:
-        context.close()
 
     assert failed == []
     assert screenshot.is_file()

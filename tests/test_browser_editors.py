@@ -10,20 +10,17 @@ tests' folders, for a human to look at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, Response, ViewportSize, expect
-from pytest_django import Settings
+from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from catalog.models import MaturityRating, Movie, Series, ValidationStatus, Visibility
-from tests.browsers import BrowserLaunch, chromium_launch
-from tests.cast import PASSWORD
+from tests.browsers import BrowserLaunch, admin_sign_in, browser_context, failed_responses
 from tests.factories import (
     EditorFactory,
     EpisodeFactory,
@@ -36,7 +33,6 @@ from tests.factories import (
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "editors"
 LAPTOP: ViewportSize = {"width": 1366, "height": 768}
-STEP_TIMEOUT_MS = 15_000
 GENRES = [
     "Drama",
     "Science fiction",
@@ -58,12 +54,6 @@ LONG_TITLES = [
 ]
 RATINGS = list(MaturityRating)
 NEW_SYNOPSIS = "A keeper's daughter keeps the light burning through the longest winter on record."
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[BrowserLaunch]:
-    with chromium_launch() as launch:
-        yield launch
 
 
 @pytest.fixture
@@ -110,14 +100,6 @@ def editors_catalog(transactional_db: None, fast_passwords: None) -> Movie:
     return Movie.objects.get(title=f"{LONG_TITLES[0]} 1")
 
 
-def sign_in(page: Page, origin: str) -> None:
-    page.goto(f"{origin}{reverse('admin:login')}")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#site-name")).to_be_visible()
-
-
 def page_width(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
 
@@ -132,41 +114,19 @@ def list_overflow(page: Page) -> int:
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("plain_http_cookies")
 def test_it_fits_the_title_lists_on_a_laptop_and_shows_a_titles_history(
-    chromium: BrowserLaunch,
-    live_server: LiveServer,
-    settings: Settings,
-    editors_catalog: Movie,
+    chromium: BrowserLaunch, live_server: LiveServer, editors_catalog: Movie
 ) -> None:
-    # Checked here rather than in the fixture, so that a machine without a usable browser
-    # reports a failed test, not a setup error or a skip.
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-    # The live server speaks plain http, over which Secure cookies never come back.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS.glob("*.png"):  # so the existence checks see this run's files only
-        stale.unlink()
     origin = live_server.url
-    failed: list[str] = []
-
-    def record(response: Response) -> None:
-        if response.url.startswith(origin) and response.status >= 400:
-            failed.append(f"{response.status} {response.url}")
-
-    context = chromium.browser.new_context(viewport=LAPTOP)
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    # The admin needs nothing from outside the portal (posters are not shown in lists).
-    context.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith(origin) else route.abort(),
-    )
-    page = context.new_page()
-    page.on("response", record)
     movie = editors_catalog
-    try:
-        sign_in(page, origin)
+    with browser_context(
+        chromium.browser_or_fail(), origin, viewport=LAPTOP, artifacts=ARTIFACTS
+    ) as context:
+        page = context.new_page()
+        failed = failed_responses(page, origin)
+        admin_sign_in(page, origin, "editor")
+        expect(page.locator("#site-name")).to_be_visible()
 
         # The lists: every row there, no sideways scrolling, long titles cut with an ellipsis.
         for model, count, name in ((Movie, 24, "movies"), (Series, 12, "series")):
@@ -209,8 +169,6 @@ def test_it_fits_the_title_lists_on_a_laptop_and_shows_a_titles_history(
         expect(page.get_by_role("heading", level=1)).to_contain_text("Editorial history:")
         expect(page.locator("section.portal-history tbody tr").first).to_contain_text("editor")
         page.screenshot(path=ARTIFACTS / "movie-history.png", full_page=True)
-    finally:
-        context.close()
 
     assert failed == []
     for name in ("movies-list", "series-list", "movie-change-page", "movie-history"):

@@ -6,31 +6,22 @@ Screenshots go to ``test-artifacts/browser/household/`` (git-ignored).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from playwright.sync_api import Page, expect
-from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from accounts import pins
 from accounts.models import Profile
 from accounts.services import account_sign_up, profile_create
 from catalog.models import MaturityRating
-from tests.browsers import BrowserLaunch, chromium_launch
+from tests.browsers import BrowserLaunch, browser_context, sign_in
 from tests.factories import GenreFactory, MovieFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser" / "household"
 PASSWORD = "lighthouse-keeper-42"
-STEP_TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[BrowserLaunch]:
-    with chromium_launch() as launch:
-        yield launch
 
 
 class Steps:
@@ -83,32 +74,17 @@ def household(transactional_db: None) -> Profile:
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("plain_http_cookies")
 def test_a_parent_locks_a_profile_and_sets_a_teen_ceiling_and_the_teen_cannot_pass(
-    chromium: BrowserLaunch, live_server: LiveServer, settings: Settings, household: Profile
+    chromium: BrowserLaunch, live_server: LiveServer, household: Profile
 ) -> None:
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS.glob("*.png"):
-        stale.unlink()
-    context = chromium.browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(live_server.url) else route.abort()
-        ),
-    )
-    page = context.new_page()
-    steps = Steps(page, live_server.url)
-    try:
+    with browser_context(
+        chromium.browser_or_fail(), live_server.url, artifacts=ARTIFACTS
+    ) as context:
+        page = context.new_page()
+        steps = Steps(page, live_server.url)
         # The parent signs in as Robin.
-        steps.go("/account/login/")
-        page.fill("#id_username", "parent@example.com")
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, live_server.url, "parent@example.com", PASSWORD)
         steps.pick("Robin")
         expect(page.get_by_label("Profile menu for Robin")).to_be_visible()
 
@@ -172,35 +148,21 @@ def test_a_parent_locks_a_profile_and_sets_a_teen_ceiling_and_the_teen_cannot_pa
         page.get_by_role("button", name="Open").click()
         expect(page.get_by_label("Profile menu for Robin")).to_be_visible()
         assert steps.failed == []
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("plain_http_cookies")
 def test_a_viewer_keeps_a_list_and_rates_titles_without_a_reload(
-    chromium: BrowserLaunch, live_server: LiveServer, settings: Settings, household: Profile
+    chromium: BrowserLaunch, live_server: LiveServer, household: Profile
 ) -> None:
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = chromium.browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(live_server.url) else route.abort()
-        ),
-    )
-    page = context.new_page()
-    steps = Steps(page, live_server.url)
-    steps.count = 20
-    try:
-        steps.go("/account/login/")
-        page.fill("#id_username", "parent@example.com")
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+    # The first test's screenshots stay: this one numbers its own from 21.
+    with browser_context(
+        chromium.browser_or_fail(), live_server.url, artifacts=ARTIFACTS, clear=None
+    ) as context:
+        page = context.new_page()
+        steps = Steps(page, live_server.url)
+        steps.count = 20
+        sign_in(page, live_server.url, "parent@example.com", PASSWORD)
         steps.pick("Robin")
 
         # On the title page: + My List and a love, both in place.
@@ -248,5 +210,3 @@ def test_a_viewer_keeps_a_list_and_rates_titles_without_a_reload(
         robin = Profile.objects.get(name="Robin")
         assert (robin.caption_language, robin.caption_size) == ("fr", "L")
         assert steps.failed == []
-    finally:
-        context.close()

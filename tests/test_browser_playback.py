@@ -21,13 +21,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from django.conf import settings as django_settings
-from playwright.sync_api import (
-    Browser,
-    Page,
-    Response,
-    Route,
-    expect,
-)
+from playwright.sync_api import Browser, Page, Response, expect
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -39,23 +33,14 @@ from catalog.models import Movie
 from catalog.templatetags.portal import clock
 from playback import flush, live
 from playback.models import WatchProgress
-from tests.browsers import BrowserLaunch, chromium_launch
+from tests.browsers import STEP_TIMEOUT_MS, BrowserLaunch, browser_context, sign_in
 from tests.factories import UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-playback"
-STEP_TIMEOUT_MS = 15_000
 MOVIE_TITLE = "Beneath the Kelp"  # 79 minutes, captions in English (default), Spanish, French
 STOP_AT = 300  # seconds: "Resume from 5:00"
 EDGE = re.compile(r"/edge/[0-9a-f-]{36}/(?P<path>[^?]+)")
 VIDEO = "document.getElementById('video')"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[BrowserLaunch]:
-    # Play without a click (the Play button is a link, and its gesture does not carry over to
-    # the player page), and no sound device needed.
-    with chromium_launch(["--autoplay-policy=no-user-gesture-required", "--mute-audio"]) as launch:
-        yield launch
 
 
 @pytest.fixture
@@ -127,45 +112,24 @@ def _event(body: str) -> str:
         return parse_qs(body).get("event", ["?"])[0]
 
 
-def _keep_on_machine(route: Route, origin: str) -> None:
-    """Everything these pages need is on the live server, posters included."""
-    if route.request.url.startswith(origin):
-        route.continue_()
-    else:
-        route.abort()
-
-
 @contextmanager
 def _viewing(browser: Browser, origin: str) -> Iterator[Viewing]:
     """A fresh browser context on the live server; this run's screenshots only."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS.glob("*.png"):
-        stale.unlink()
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.route("**/*", lambda route: _keep_on_machine(route, origin))
-    page = context.new_page()
-    viewing = Viewing(page=page, origin=origin)
-    page.on("response", viewing.record)
-    try:
+    with browser_context(
+        browser, origin, viewport={"width": 1280, "height": 800}, artifacts=ARTIFACTS
+    ) as context:
+        page = context.new_page()
+        viewing = Viewing(page=page, origin=origin)
+        page.on("response", viewing.record)
         yield viewing
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("plain_http_cookies", "fast_passwords")
 def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
-    chromium: BrowserLaunch, live_server: LiveServer, settings: Settings, demo_movie: Movie
+    player_chromium: BrowserLaunch, live_server: LiveServer, settings: Settings, demo_movie: Movie
 ) -> None:
-    # Checked here rather than in the fixture, so that a machine without a usable browser
-    # reports a failed test, not a setup error or a skip.
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-    # The live server speaks plain http, over which Secure cookies never come back (nor the
-    # edge_token cookie, whose Secure flag follows SESSION_COOKIE_SECURE).
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    browser = player_chromium.browser_or_fail()
     # The live server reads it when the player starts a session: a tick every second.
     settings.HEARTBEAT_INTERVAL_SECONDS = 1
     # Sign-up makes the e-mail the username; the form signs in by either.
@@ -173,7 +137,7 @@ def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
     alex: Profile = demo_household(user=viewer).profiles.get(name="Alex")
     running_time = demo_movie.duration_minutes * 60
 
-    with _viewing(chromium.browser, live_server.url) as viewing:
+    with _viewing(browser, live_server.url) as viewing:
         page, origin = viewing.page, viewing.origin
 
         # Sign in through the form, then choose the adult profile.
@@ -285,26 +249,18 @@ def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("plain_http_cookies", "fast_passwords")
 def test_it_stops_a_title_hidden_mid_viewing_within_one_token_life(
-    chromium: BrowserLaunch, live_server: LiveServer, settings: Settings, demo_movie: Movie
+    player_chromium: BrowserLaunch, live_server: LiveServer, settings: Settings, demo_movie: Movie
 ) -> None:
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    browser = player_chromium.browser_or_fail()
     settings.STREAM_TOKEN_TTL_SECONDS = 6  # a short life: the player renews every 3 s
     viewer = UserFactory.create(username="kelp.fan@example.com", email="kelp.fan@example.com")
     demo_household(user=viewer)
 
-    with _viewing(chromium.browser, live_server.url) as viewing:
+    with _viewing(browser, live_server.url) as viewing:
         page, origin = viewing.page, viewing.origin
-        page.goto(f"{origin}/account/login/")
-        page.fill("#id_username", "kelp.fan@example.com")
-        page.fill("#id_password", "a-long-test-password")
-        page.get_by_role("button", name="Sign in").click()
-        page.locator("button.picker-tile", has_text="Alex").click()
-        expect(page).to_have_url(f"{origin}/")
+        sign_in(page, origin, "kelp.fan@example.com", profile="Alex")
         page.goto(f"{origin}/watch/{demo_movie.pk}/")
         viewing.wait_for_video("!video.paused && video.readyState >= 3 && video.currentTime > 0")
         viewing.snap("playing-before-hidden")

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, Response, Route, expect
-from pytest_django import Settings
+from playwright.sync_api import Browser, Page, Response, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Profile
@@ -30,23 +29,16 @@ from accounts.services import demo_household
 from catalog import demo
 from catalog.importer import import_catalog
 from catalog.models import CaptionTrack, Episode, Movie
-from tests.browsers import BrowserLaunch, chromium_launch
+from tests.browsers import STEP_TIMEOUT_MS, BrowserLaunch, browser_context, sign_in
 from tests.factories import UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-preferences"
-STEP_TIMEOUT_MS = 15_000
 MOVIE_TITLE = "Beneath the Kelp"  # captions in English (default), Spanish and French
 SERIES_TITLE = "The Observatory"  # season 1: four episodes of 24 minutes
 CUE_AT = 300  # seconds: a cue runs from 5:00 to 5:04 in every language
 EDGE_CAPTION = re.compile(r"/edge/[0-9a-f-]{36}/captions/(?P<track>[0-9a-f-]{36})\.vtt")
 VIDEO = "document.getElementById('video')"
 EMAIL = "tide.reader@example.com"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[BrowserLaunch]:
-    with chromium_launch(["--autoplay-policy=no-user-gesture-required", "--mute-audio"]) as launch:
-        yield launch
 
 
 @pytest.fixture
@@ -58,11 +50,7 @@ def demo_titles(transactional_db: None) -> None:
 
 
 @pytest.fixture
-def alex(transactional_db: None, settings: Settings) -> Profile:
-    # The live server speaks plain http, over which Secure cookies never come back.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def alex(transactional_db: None, fast_passwords: None, plain_http_cookies: None) -> Profile:
     viewer = UserFactory.create(username=EMAIL, email=EMAIL)
     profile: Profile = demo_household(user=viewer).profiles.get(name="Alex")
     return profile
@@ -117,46 +105,31 @@ class Viewing:
         return modes
 
 
-def _keep_on_machine(route: Route, origin: str) -> None:
-    if route.request.url.startswith(origin):
-        route.continue_()
-    else:
-        route.abort()
-
-
 @contextmanager
 def _viewing(browser: Browser, origin: str, prefix: str) -> Iterator[Viewing]:
     """A fresh browser context on the live server, signed in as Alex; this run's
     screenshots only."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS.glob(f"{prefix}-*.png"):
-        stale.unlink()
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.route("**/*", lambda route: _keep_on_machine(route, origin))
-    page = context.new_page()
-    viewing = Viewing(page=page, origin=origin, prefix=prefix)
-    try:
-        page.goto(f"{origin}/account/login/")
-        page.fill("#id_username", EMAIL)
-        page.fill("#id_password", "a-long-test-password")  # UserFactory's
-        page.get_by_role("button", name="Sign in").click()
-        page.locator("button.picker-tile", has_text="Alex").click()
-        expect(page).to_have_url(f"{origin}/")
+    with browser_context(
+        browser,
+        origin,
+        viewport={"width": 1280, "height": 800},
+        artifacts=ARTIFACTS,
+        clear=f"{prefix}-*.png",
+    ) as context:
+        page = context.new_page()
+        viewing = Viewing(page=page, origin=origin, prefix=prefix)
+        sign_in(page, origin, EMAIL, profile="Alex")
         # From here on, what the watch pages fetch (the home page is not this test's).
         page.on("response", viewing.record)
         yield viewing
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
 @pytest.mark.usefixtures("demo_titles")
 def test_it_shows_the_profiles_caption_language_in_its_look_or_none_when_off(
-    chromium: BrowserLaunch, live_server: LiveServer, alex: Profile
+    player_chromium: BrowserLaunch, live_server: LiveServer, alex: Profile
 ) -> None:
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
+    browser = player_chromium.browser_or_fail()
     movie = Movie.objects.get(title=MOVIE_TITLE)
     french = CaptionTrack.objects.get(video=movie.video, language_code="fr")
     prefer(
@@ -168,7 +141,7 @@ def test_it_shows_the_profiles_caption_language_in_its_look_or_none_when_off(
         caption_edge=CaptionEdge.OUTLINE,
     )
 
-    with _viewing(chromium.browser, live_server.url, "captions") as viewing:
+    with _viewing(browser, live_server.url, "captions") as viewing:
         # French, not the editor's English, with no menu touched; only its file is fetched.
         viewing.watch(movie.pk)
         assert viewing.track_modes() == [
@@ -218,17 +191,16 @@ def test_it_shows_the_profiles_caption_language_in_its_look_or_none_when_off(
 @pytest.mark.browser
 @pytest.mark.usefixtures("demo_titles")
 def test_it_offers_the_next_episode_when_one_ends(
-    chromium: BrowserLaunch, live_server: LiveServer, alex: Profile
+    player_chromium: BrowserLaunch, live_server: LiveServer, alex: Profile
 ) -> None:
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
+    browser = player_chromium.browser_or_fail()
     first, second, third = (
         Episode.objects.get(season__series__title=SERIES_TITLE, season__number=1, number=n)
         for n in (1, 2, 3)
     )
     prefer(alex, autoplay_next=True)
 
-    with _viewing(chromium.browser, live_server.url, "next-episode") as viewing:
+    with _viewing(browser, live_server.url, "next-episode") as viewing:
         page, origin = viewing.page, viewing.origin
 
         # Autoplay on: at the end, a countdown to S1:E2 that goes there by itself.

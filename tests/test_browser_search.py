@@ -14,34 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, Route, expect
-from pytest_django import Settings
+from playwright.sync_api import Browser, Page, Response, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Profile
 from accounts.services import demo_household
 from catalog.models import MaturityRating
-from tests.browsers import BrowserLaunch, chromium_launch
+from tests.browsers import BrowserLaunch, browser_context, sign_in
 from tests.factories import MovieFactory, SeriesFactory, UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-search"
-STEP_TIMEOUT_MS = 15_000
 EMAIL = "search.typist@example.com"
 SYNOPSIS = "Someone goes somewhere."
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[BrowserLaunch]:
-    with chromium_launch() as launch:
-        yield launch
-
-
 @pytest.fixture
-def alex(transactional_db: None, settings: Settings) -> Profile:
-    # The live server speaks plain http, over which Secure cookies never come back.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def alex(transactional_db: None, fast_passwords: None, plain_http_cookies: None) -> Profile:
     for title in ("Stranger Tides", "Strange Harbour", "Amélie"):
         MovieFactory.create(title=title, synopsis=SYNOPSIS, poster_url="")
     SeriesFactory.create(
@@ -79,39 +67,24 @@ class Typing:
             self.suggest_requests.append(response.url)
 
 
-def _keep_on_machine(route: Route, origin: str) -> None:
-    if route.request.url.startswith(origin):
-        route.continue_()
-    else:
-        route.abort()
-
-
 @contextmanager
 def _typing(
     browser: Browser, origin: str, prefix: str, *, javascript: bool = True
 ) -> Iterator[Typing]:
     """A fresh browser context on the live server, signed in as Alex, on the home page."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS.glob(f"{prefix}-*.png"):
-        stale.unlink()
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 720}, java_script_enabled=javascript
-    )
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.route("**/*", lambda route: _keep_on_machine(route, origin))
-    page = context.new_page()
-    typing = Typing(page=page, origin=origin, prefix=prefix)
-    page.on("response", typing.record)
-    try:
-        page.goto(f"{origin}/account/login/")
-        page.fill("#id_username", EMAIL)
-        page.fill("#id_password", "a-long-test-password")  # UserFactory's
-        page.get_by_role("button", name="Sign in").click()
-        page.locator("button.picker-tile", has_text="Alex").click()
-        expect(page).to_have_url(f"{origin}/")
+    with browser_context(
+        browser,
+        origin,
+        viewport={"width": 1280, "height": 720},
+        artifacts=ARTIFACTS,
+        clear=f"{prefix}-*.png",
+        java_script_enabled=javascript,
+    ) as context:
+        page = context.new_page()
+        typing = Typing(page=page, origin=origin, prefix=prefix)
+        page.on("response", typing.record)
+        sign_in(page, origin, EMAIL, profile="Alex")
         yield typing
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
@@ -119,10 +92,7 @@ def _typing(
 def test_it_suggests_a_misspelled_title_and_opens_the_one_chosen_with_the_keyboard(
     chromium: BrowserLaunch, live_server: LiveServer
 ) -> None:
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-
-    with _typing(chromium.browser, live_server.url, "keyboard") as typing:
+    with _typing(chromium.browser_or_fail(), live_server.url, "keyboard") as typing:
         page = typing.page
         box = page.get_by_role("combobox", name="Search titles")
         listbox = page.get_by_role("listbox", name="Suggested titles")
@@ -180,10 +150,7 @@ def test_it_suggests_a_misspelled_title_and_opens_the_one_chosen_with_the_keyboa
 def test_without_javascript_the_box_is_a_form_that_forgives_the_typo(
     chromium: BrowserLaunch, live_server: LiveServer
 ) -> None:
-    if chromium.browser is None:
-        pytest.fail(chromium.problem, pytrace=False)
-
-    with _typing(chromium.browser, live_server.url, "no-js", javascript=False) as typing:
+    with _typing(chromium.browser_or_fail(), live_server.url, "no-js", javascript=False) as typing:
         page = typing.page
         box = page.get_by_role("searchbox", name="Search titles")
         box.fill("strnger thigns")
