@@ -10,7 +10,8 @@ What a session may open is decided on the text of the path before anything is re
 - a plain relative path (``720p/index.m3u8``, ``720p/seg0.ts``): that file in the folder of
   the session's own master playlist, and never outside it (``safe_relative_path`` refuses
   absolute URLs, ``//host``, ``..``, backslashes, percent signs and over-long names);
-- ``captions/<uuid>.vtt``: a caption track of the session's own video, by id.
+- ``captions/<uuid>.vtt``: a caption track of the session's own video, by id (a TTML track
+  is converted to WebVTT on the way, after the worker's own checks: ``ttml_response``).
 
 So every file the edge opens, and every URL it fetches, is derived from the session's own
 stream source or caption rows; a viewer can only choose among them.
@@ -18,18 +19,24 @@ stream source or caption rows; a viewer can only choose among them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import JsonResponse
+from django.core.cache import cache as django_cache
+from django.http import HttpResponse, JsonResponse
 
 from catalog.models import CaptionTrack, StreamSource
+from catalog.ttml import TtmlRefused, ttml_as_webvtt
 from playback.live import SessionState
+from streaming_portal.infra.fetch import FetchError, fetch
 from streaming_portal.infra.origin import local_file, origin_relative_path, safe_relative_path
 
 URL_CACHE_SECONDS = 300
@@ -83,20 +90,34 @@ def stream_folder(master_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
 
 
+@dataclass(frozen=True)
+class TtmlCaption:
+    """A TTML caption track's file (a local origin file or a remote URL): browsers play
+    WebVTT only, so the edge converts it (catalog/ttml.py) before it answers."""
+
+    source: Path | str
+    track_id: UUID
+    duration_seconds: int
+
+
+def _caption(session: SessionState, path: str) -> CaptionTrack | None:
+    caption = CAPTION_PATH.fullmatch(path)
+    if not caption:
+        return None
+    track: CaptionTrack | None = (
+        CaptionTrack.objects.filter(pk=UUID(caption["id"]), video_id=session.video_id)
+        .select_related("video")
+        .only("caption_url", "format", "video__duration_minutes")
+        .first()
+    )
+    return track
+
+
 def origin_url(session: SessionState, path: str) -> str | None:
     """The origin URL that ``path`` names for this session, or None if it names nothing the
     session owns. Text only: no file is opened and nothing is fetched."""
-    caption = CAPTION_PATH.fullmatch(path)
-    if caption:
-        track = (
-            CaptionTrack.objects.filter(
-                pk=UUID(caption["id"]),
-                video_id=session.video_id,
-                format=CaptionTrack.Format.WEBVTT,
-            )
-            .only("caption_url")
-            .first()
-        )
+    if CAPTION_PATH.fullmatch(path):
+        track = _caption(session, path)
         return track.caption_url if track else None
     if safe_relative_path(path) is None or path.startswith("captions/"):
         return None
@@ -106,15 +127,62 @@ def origin_url(session: SessionState, path: str) -> str | None:
     return master if path == MASTER else stream_folder(master) + path
 
 
-def resolve(session: SessionState, path: str) -> Path | str | None:
-    """What a session path maps to: a local origin file, a remote origin URL, or None."""
-    origin = origin_url(session, path)
-    if origin is None:
-        return None
+def _located(origin: str) -> Path | str | None:
     relative = origin_relative_path(origin)
     if relative is None:
         return origin  # a remote origin: the view fetches it through the safe fetcher
     return local_file(relative)
+
+
+def resolve(session: SessionState, path: str) -> Path | str | TtmlCaption | None:
+    """What a session path maps to: a local origin file, a remote origin URL, a TTML
+    caption to convert, or None."""
+    if CAPTION_PATH.fullmatch(path):
+        track = _caption(session, path)
+        source = _located(track.caption_url) if track else None
+        if track is None or source is None:
+            return None
+        if track.format == CaptionTrack.Format.TTML:
+            return TtmlCaption(source, track.pk, track.video.duration_seconds)
+        return source
+    origin = origin_url(session, path)
+    return _located(origin) if origin is not None else None
+
+
+# A converted TTML file is kept this long, per track and source URL: every viewer of a title
+# asks for the same captions, and the conversion parses the whole XML document.
+TTML_CACHE_SECONDS = 300
+
+
+def _ttml_body(source: Path | str) -> bytes:
+    """The TTML file's bytes, at most EDGE_MAX_BYTES (a remote one through the safe fetcher);
+    FetchError otherwise."""
+    if isinstance(source, str):
+        return fetch(source, max_bytes=settings.EDGE_MAX_BYTES).body
+    with source.open("rb") as file:
+        body = file.read(settings.EDGE_MAX_BYTES + 1)
+    if len(body) > settings.EDGE_MAX_BYTES:
+        raise FetchError("The caption file is larger than the edge serves.", transient=False)
+    return body
+
+
+def ttml_response(caption: TtmlCaption) -> HttpResponse:
+    """The TTML caption as WebVTT, or a 502 naming what is wrong with its file."""
+    try:
+        body = _ttml_body(caption.source)
+    except FetchError as error:
+        return bad_gateway(error.message)
+    key = f"ttml-vtt:{caption.track_id}:{hashlib.sha256(body).hexdigest()[:32]}"
+    vtt: str | None = django_cache.get(key)
+    if vtt is None:
+        try:
+            vtt = ttml_as_webvtt(body.decode("utf-8", errors="replace"), caption.duration_seconds)
+        except TtmlRefused as refused:
+            return JsonResponse(
+                {"error": {"code": "caption_invalid", "message": refused.message}}, status=502
+            )
+        django_cache.set(key, vtt, TTML_CACHE_SECONDS)
+    return HttpResponse(vtt.encode(), content_type="text/vtt; charset=utf-8")
 
 
 @cache

@@ -138,7 +138,8 @@ def session_start(
             url=f"{tokens.acl_for(session.pk)}captions/{caption.pk}.vtt",
             is_default=caption.is_default,
         )
-        for caption in CaptionTrack.objects.filter(video=video, format=CaptionTrack.Format.WEBVTT)
+        # TTML tracks too: the edge hands every track to the browser as WebVTT.
+        for caption in CaptionTrack.objects.filter(video=video)
     ]
     return PlaybackStart(
         session=session,

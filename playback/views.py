@@ -358,14 +358,16 @@ def edge_file(  # noqa: PLR0911 - one refusal per check, in the order the docstr
     target = edge.resolve(session, path)
     if target is None:
         return edge.not_found()
-    if isinstance(target, str):
+    if isinstance(target, edge.TtmlCaption):
+        response: HttpResponseBase = edge.ttml_response(target)
+    elif isinstance(target, str):
         # A remote origin (object storage): fetched through the one safe fetcher. A CDN in
         # front of the portal would do this itself, checking the same token.
         try:
             fetched = fetch(target, max_bytes=settings.EDGE_MAX_BYTES)
         except FetchError as error:
             return edge.bad_gateway(error.message)
-        response: HttpResponseBase = HttpResponse(
+        response = HttpResponse(
             fetched.body, content_type=fetched.content_type or "application/octet-stream"
         )
     else:

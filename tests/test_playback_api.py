@@ -143,7 +143,7 @@ def test_it_starts_a_session_with_a_playlist_under_the_sessions_edge_path(
     assert started["resume_seconds"] == 0
 
 
-def test_it_lists_only_webvtt_captions_with_the_default_flagged(
+def test_it_lists_every_caption_track_as_webvtt_with_the_default_flagged(
     viewer: Client, movie: Movie
 ) -> None:
     # The factory gave the movie a default English WebVTT track.
@@ -164,7 +164,9 @@ def test_it_lists_only_webvtt_captions_with_the_default_flagged(
     started = start(viewer, movie.pk)
 
     by_language = {caption["language_code"]: caption for caption in started["captions"]}
-    assert set(by_language) == {"en", "fr"}
+    # TTML too: the edge converts it (tests/test_ttml_captions.py).
+    assert set(by_language) == {"en", "fr", "de"}
+    assert by_language["de"]["url"].endswith(".vtt")
     assert by_language["en"]["default"] is True
     assert by_language["fr"]["default"] is False
     english = CaptionTrack.objects.get(video=movie.video, language_code="en")
