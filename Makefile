@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint format bench bench-smoke requirements shell clean-data player-deps edge-deps cluster-deps cluster-test
+.PHONY: help run test fuzz lint format bench bench-smoke requirements shell clean-data player-deps axe-deps edge-deps cluster-deps cluster-test
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,6 +73,10 @@ player-deps:  ## Optional: install hls.js from the npm registry for browsers wit
 	npm install --prefix .local/player-deps --no-save --no-package-lock --silent hls.js@1
 	cp .local/player-deps/node_modules/hls.js/dist/hls.min.js static/vendor/hls.min.js
 	@echo "hls.js installed in static/vendor/; the watch page loads it from the portal."
+
+axe-deps:  ## Optional: axe-core from the npm registry, the accessibility test's second copy of axe
+	@command -v npm >/dev/null || { echo "npm is needed for this optional step (Node.js)"; exit 1; }
+	npm install --prefix .local/axe-deps --no-save --no-package-lock --silent axe-core@4
 
 # The production topology's engines are Debian packages, not Python: the nginx edge (njs) and
 # wrk, which drives it in the edge benchmark. The tests that need them skip without them.
