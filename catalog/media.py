@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from celery import current_app
@@ -41,7 +42,11 @@ def stream_source_validate(*, stream_id: UUID | str) -> Verdict | None:
     if stream is None:
         return None
     verdict = check_stream(stream.stream_url, stream.video.duration_seconds)
-    _record(StreamSource.objects.filter(pk=stream.pk), verdict)
+    _record(
+        StreamSource.objects.filter(pk=stream.pk),
+        verdict,
+        validation_renditions=verdict.facts.get("renditions", []),
+    )
     if verdict.status != ValidationStatus.VALID:
         logger.warning(
             "Stream source failed validation",
@@ -75,11 +80,14 @@ def caption_track_validate(*, caption_id: UUID | str) -> Verdict | None:
     return verdict
 
 
-def _record(rows: QuerySet[StreamSource] | QuerySet[CaptionTrack], verdict: Verdict) -> None:
+def _record(
+    rows: QuerySet[StreamSource] | QuerySet[CaptionTrack], verdict: Verdict, **more: Any
+) -> None:
     rows.update(
         validation_status=verdict.status,
         validation_message=verdict.message[:2000],
         last_validated_at=timezone.now(),
+        **more,
     )
 
 
@@ -120,7 +128,7 @@ def media_urls_changed(
         "last_validated_at": None,
     }
     if streams:
-        StreamSource.objects.filter(pk__in=streams).update(**unknown)
+        StreamSource.objects.filter(pk__in=streams).update(**unknown, validation_renditions=[])
     if captions:
         CaptionTrack.objects.filter(pk__in=captions).update(**unknown)
     return media_validation_enqueue(stream_ids=streams, caption_ids=captions)

@@ -200,9 +200,10 @@ def check_stream(url: str, duration_seconds: int) -> Verdict:
         if renditions:
             facts["renditions"] = renditions
         summary = ", ".join(v.resolution or v.uri.rsplit("/", 1)[-1] for v in variants)
+        listed = f" {renditions_summary(renditions)}." if renditions else ""
         return Verdict.valid(
             f"{len(variants)} variant{'s' if len(variants) != 1 else ''} ({summary}), each "
-            f"{clock(facts['variants'][0]['seconds'])} long as expected.",
+            f"{clock(facts['variants'][0]['seconds'])} long as expected.{listed}",
             **facts,
             **findings.facts(),
         )
@@ -233,33 +234,64 @@ def _check_renditions(
     findings: _Findings,
     facts: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    """The media playlists of the alternative renditions (#EXT-X-MEDIA with a URI): each
-    one must follow RFC 8216 and be complete; audio and video ones last the running time."""
+    """Every alternative rendition (#EXT-X-MEDIA), as the admin lists it, and the media
+    playlist of each one that has a URI: it must follow RFC 8216 and be complete, and an
+    audio, video or subtitles rendition lasts the running time, as the variants do."""
     checked: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    fetched: dict[str, tuple[float, int]] = {}
     for rendition in report.renditions:
-        if rendition.uri is None or urljoin(base, rendition.uri) in seen:
+        entry: dict[str, Any] = {
+            "type": rendition.type,
+            "group": rendition.group,
+            "name": rendition.name,
+            "language": rendition.language,
+            "default": rendition.default,
+            "autoselect": rendition.autoselect,
+            "characteristics": list(rendition.characteristics),
+            "uri": urljoin(base, rendition.uri) if rendition.uri is not None else None,
+        }
+        checked.append(entry)
+        facts["renditions"] = checked  # a failure below still shows what was found
+        uri = entry["uri"]
+        if uri is None:  # carried in the variants' own streams (or closed captions)
             continue
-        uri = urljoin(base, rendition.uri)
-        seen.add(uri)
-        label = f"The {rendition.type.lower()} rendition {rendition.name}"
-        media = _playlist(_get(uri, label), label, findings, expect=hls.MEDIA)
-        total, segments = _media_duration(media, label)
-        checked.append(
-            {
-                "uri": uri,
-                "type": rendition.type,
-                "name": rendition.name,
-                "seconds": round(total, 3),
-                "segments": segments,
-            }
-        )
-        if rendition.type in ("AUDIO", "VIDEO"):
-            verdict = _compare(total, duration_seconds, label, segments=segments)
-            if verdict.status != ValidationStatus.VALID:
-                facts["renditions"] = checked
-                raise CheckFailed(verdict)
+        if uri not in fetched:  # two groups may share one playlist: fetch it once
+            label = f"The {rendition.type.lower()} rendition {rendition.name}"
+            media = _playlist(_get(uri, label), label, findings, expect=hls.MEDIA)
+            total, segments = _media_duration(media, label)
+            fetched[uri] = (total, segments)
+            if rendition.type in ("AUDIO", "VIDEO", "SUBTITLES"):
+                verdict = _compare(total, duration_seconds, label, segments=segments)
+                if verdict.status != ValidationStatus.VALID:
+                    raise CheckFailed(verdict)
+        entry["seconds"] = round(fetched[uri][0], 3)
+        entry["segments"] = fetched[uri][1]
     return checked
+
+
+DESCRIBES_VIDEO = "public.accessibility.describes-video"
+RENDITION_KINDS = {
+    "AUDIO": "Audio",
+    "SUBTITLES": "Subtitles",
+    "VIDEO": "Video",
+    "CLOSED-CAPTIONS": "Closed captions",
+}
+
+
+def renditions_summary(renditions: list[dict[str, Any]]) -> str:
+    """The renditions a check found, as an editor reads them: "Audio: English (default),
+    Français, English — audio description; Subtitles: English". Tolerates facts recorded by
+    an older check (any key may be missing)."""
+    kinds: dict[str, list[str]] = {}
+    for rendition in renditions:
+        name = str(rendition.get("name") or rendition.get("language") or "unnamed")
+        if DESCRIBES_VIDEO in (rendition.get("characteristics") or ()):
+            name += " — audio description"
+        if rendition.get("default"):
+            name += " (default)"
+        kind = str(rendition.get("type") or "")
+        kinds.setdefault(RENDITION_KINDS.get(kind, kind.title()), []).append(name)
+    return "; ".join(f"{kind}: {', '.join(names)}" for kind, names in kinds.items())
 
 
 def _media_duration(report: hls.Report, what: str) -> tuple[float, int]:

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from catalog import publishing
 from catalog.admin.badges import VERDICT_COLOURS, badge
 from catalog.media import media_urls_changed
+from catalog.media_checks import renditions_summary
 from catalog.models import (
     CaptionTrack,
     Episode,
@@ -157,7 +158,12 @@ class StreamSourceInline(TextRulesAdmin, admin.TabularInline):  # type: ignore[t
 
     @admin.display(description="Validation")
     def media_verdict(self, obj: StreamSource) -> SafeString:
-        return verdict(obj)
+        listed = renditions_summary(obj.validation_renditions or [])
+        if not listed or obj._state.adding:
+            return verdict(obj)
+        return format_html(
+            '{}<br><small class="portal-renditions">{}</small>', verdict(obj), listed
+        )
 
 
 class CaptionTrackInline(TextRulesAdmin, admin.TabularInline):  # type: ignore[type-arg]

@@ -184,7 +184,9 @@ def _media(line: Line, report: Report, check: Checker) -> None:
     group = check.quoted(line, attributes, "GROUP-ID", "4.3.4.1", required=True)
     name = check.quoted(line, attributes, "NAME", "4.3.4.1", required=True)
     uri = check.quoted(line, attributes, "URI", "4.3.4.1")
-    for attribute in ("LANGUAGE", "ASSOC-LANGUAGE", "CHARACTERISTICS", "CHANNELS"):
+    language = check.quoted(line, attributes, "LANGUAGE", "4.3.4.1")
+    characteristics = check.quoted(line, attributes, "CHARACTERISTICS", "4.3.4.1")
+    for attribute in ("ASSOC-LANGUAGE", "CHANNELS"):
         check.quoted(line, attributes, attribute, "4.3.4.1")
     default = check.enumerated(line, attributes, "DEFAULT", YES_NO, "4.3.4.1")
     autoselect = check.enumerated(line, attributes, "AUTOSELECT", YES_NO, "4.3.4.1")
@@ -231,7 +233,20 @@ def _media(line: Line, report: Report, check: Checker) -> None:
         check.warn(line.number, f"#EXT-X-MEDIA TYPE={kind} must not have an INSTREAM-ID", "4.3.4.1")
     if kind is not None and group is not None:  # the group exists, even if NAME is missing
         report.renditions.append(
-            Rendition(line.number, kind, group, name or "", uri, default=default == "YES")
+            Rendition(
+                line.number,
+                kind,
+                group,
+                name or "",
+                uri,
+                default=default == "YES",
+                language=language or None,
+                # RFC 8216 4.3.4.1: DEFAULT=YES implies AUTOSELECT=YES when it is absent.
+                autoselect=autoselect == "YES" or (default == "YES" and autoselect is None),
+                characteristics=tuple(
+                    part.strip() for part in (characteristics or "").split(",") if part.strip()
+                ),
+            )
         )
 
 

@@ -49,6 +49,9 @@ class Rendition:
     name: str
     uri: str | None
     default: bool = False
+    language: str | None = None
+    autoselect: bool = False
+    characteristics: tuple[str, ...] = ()  # e.g. public.accessibility.describes-video
 
 
 @dataclass

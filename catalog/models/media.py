@@ -57,6 +57,9 @@ class StreamSource(MediaCheck):
     is_primary = models.BooleanField(
         default=False, help_text="The canonical source; exactly one per movie or episode."
     )
+    # Part of the verdict, like validation_message: what the last check read from the master
+    # playlist's #EXT-X-MEDIA tags, replaced whole by the next check. Not editorial data.
+    validation_renditions = models.JSONField(default=list, blank=True, editable=False)
 
     constraint_fields: ClassVar[dict[str, str]] = {"one_primary_per_video": "is_primary"}
 
