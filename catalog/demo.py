@@ -28,6 +28,10 @@ QUALITIES = (
     ("240p", 426, 240, "300k", 420_000),
     ("480p", 854, 480, "900k", 1_050_000),
 )
+# A second audio language for one title (an alternative rendition, #EXT-X-MEDIA TYPE=AUDIO):
+# the variants keep their own English audio, the French track is an audio-only playlist.
+SECOND_AUDIO = {"Nine Hours in Lisbon": ("fr", "Français")}
+AUDIO_LOOP = "audio-fr"  # the folder of the encoded audio-only loop, in _media and per title
 POSTER_COLOURS = [
     ("#1d3557", "#e63946"),
     ("#2a9d8f", "#264653"),
@@ -254,6 +258,27 @@ def encode_loops(root: Path, *, ffmpeg: str | None = None) -> None:
             check=True,
             capture_output=True,
         )
+    encode_audio_loop(root, ffmpeg)
+
+
+def encode_audio_loop(root: Path, ffmpeg: str) -> None:
+    """The second language's audio-only loop (a lower tone), unless already there."""
+    target = root / "_media" / AUDIO_LOOP
+    if (target / "index.m3u8").exists():
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    subprocess.run(  # noqa: S603 - a fixed binary with our own arguments
+        [
+            *(ffmpeg, "-hide_banner", "-loglevel", "error", "-y"),
+            *("-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000"),
+            *("-t", str(LOOP_SECONDS), "-c:a", "aac", "-b:a", "64k", "-ac", "2"),
+            *("-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "vod"),
+            *("-hls_segment_filename", str(target / "seg%03d.ts")),
+            str(target / "index.m3u8"),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def _loop_segments(root: Path, tag: str) -> list[tuple[str, str]]:
@@ -264,7 +289,13 @@ def _loop_segments(root: Path, tag: str) -> list[tuple[str, str]]:
     ]
 
 
-def write_title_media(root: Path, slug: str, minutes: int, languages: tuple[str, ...]) -> None:
+def write_title_media(
+    root: Path,
+    slug: str,
+    minutes: int,
+    languages: tuple[str, ...],
+    second_audio: tuple[str, str] | None = None,
+) -> None:
     """A self-contained folder per playable: playlists, segments and captions.
 
     Segments are hard links to the shared encoded loop (no copies), so that every URL a
@@ -284,6 +315,8 @@ def write_title_media(root: Path, slug: str, minutes: int, languages: tuple[str,
                     target.write_bytes(source.read_bytes())
     master = ["#EXTM3U", "#EXT-X-VERSION:3"]
     loops = max(1, minutes * 60 // LOOP_SECONDS)
+    if second_audio is not None:
+        master += _second_audio(root, folder, loops, *second_audio)
     for tag, width, height, _, bandwidth in QUALITIES:
         segments = _loop_segments(root, tag)
         variant = [
@@ -302,12 +335,46 @@ def write_title_media(root: Path, slug: str, minutes: int, languages: tuple[str,
         (folder / f"{tag}.m3u8").write_text("\n".join(variant) + "\n")
         master += [
             f"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={width}x{height},"
-            'CODECS="avc1.4d401e,mp4a.40.2"',
+            'CODECS="avc1.4d401e,mp4a.40.2"' + (',AUDIO="aud"' if second_audio else ""),
             f"{tag}.m3u8",
         ]
     (folder / "master.m3u8").write_text("\n".join(master) + "\n")
     for language in languages:
         (folder / f"{language}.vtt").write_text(_webvtt(language, loops * LOOP_SECONDS))
+
+
+def _second_audio(root: Path, folder: Path, loops: int, language: str, name: str) -> list[str]:
+    """Write the title's audio-only playlist (its segments in their own folder, hard links
+    like the variants') and return the master's #EXT-X-MEDIA group: the variants' own
+    English audio, DEFAULT, and the second language."""
+    (folder / AUDIO_LOOP).mkdir(exist_ok=True)
+    for source in (root / "_media" / AUDIO_LOOP).glob("*.ts"):
+        target = folder / AUDIO_LOOP / source.name
+        if not target.exists():
+            try:
+                target.hardlink_to(source)
+            except OSError:  # another file system: fall back to a copy
+                target.write_bytes(source.read_bytes())
+    playlist = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+    ]
+    for loop in range(loops):
+        if loop:
+            playlist.append("#EXT-X-DISCONTINUITY")
+        for extinf, segment in _loop_segments(root, AUDIO_LOOP):
+            playlist += [extinf, segment]  # relative to the playlist, in the same folder
+    playlist.append("#EXT-X-ENDLIST")
+    (folder / AUDIO_LOOP / "index.m3u8").write_text("\n".join(playlist) + "\n")
+    return [
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="en",NAME="English",DEFAULT=YES,'
+        "AUTOSELECT=YES",
+        f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="{language}",NAME="{name}",'
+        f'DEFAULT=NO,AUTOSELECT=YES,URI="{AUDIO_LOOP}/index.m3u8"',
+    ]
 
 
 CAPTION_LINES = {
@@ -395,7 +462,7 @@ def build_demo(root: Path, *, ffmpeg: str | None = None) -> dict[str, Any]:
     for index, movie in enumerate(MOVIES):
         slug = slugify(movie.title)
         languages = ("en", "es", "fr") if index % 3 == 0 else ("en", "es")
-        write_title_media(root, slug, movie.minutes, languages)
+        write_title_media(root, slug, movie.minutes, languages, SECOND_AUDIO.get(movie.title))
         movies.append(
             {
                 "title": movie.title,
