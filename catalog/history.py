@@ -4,8 +4,9 @@ The triggers of catalog/models/history.py store each change as an event holding 
 fields as they became. A field's "from" is the same field in the previous event of the same
 row, read in the same query with ``LAG`` over that row's events, so a page of history costs
 one query per kind of row whatever its length: for a movie, the movie, its video (running
-time, year), its streams, its captions and its genres; for a series, the series, its seasons
-and its genres; for an episode, the episode, its video, streams and captions.
+time, year), its streams, its captions, its markers and its genres; for a series, the series,
+its seasons and its genres; for an episode, the episode, its video, streams, captions and
+markers.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from django.db.models import F, Window
 from django.db.models.functions import FirstValue, Lag
 from django.utils import timezone
 
-from catalog.models import CaptionTrack, Episode, Movie, Season, Series, StreamSource, Video
+from catalog.models import (
+    CaptionTrack,
+    Episode,
+    Movie,
+    Season,
+    Series,
+    StreamSource,
+    Video,
+    VideoMarker,
+)
 from catalog.models import history as tracked
 from streaming_portal.infra.actors import actor_name
 
@@ -171,6 +181,10 @@ def _caption_subject(row: Any) -> str:
     return f"Captions {display(CaptionTrack._meta.get_field('language_code'), row.language_code)}"
 
 
+def _marker_subject(row: Any) -> str:
+    return f"{VideoMarker.Kind(row.kind).label} marker"
+
+
 def _season_subject(row: Any) -> str:
     return f"Season {row.number}"
 
@@ -187,6 +201,7 @@ _PLAYABLE = (
     _Source(
         "CaptionTrackEvent", CaptionTrack, "video_id", tracked.CAPTION_FIELDS, _caption_subject
     ),
+    _Source("VideoMarkerEvent", VideoMarker, "video_id", tracked.MARKER_FIELDS, _marker_subject),
 )
 SOURCES: dict[type[models.Model], Sequence[_Source | _GenreSource]] = {
     Movie: (

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog.models import Episode, Genre, Movie, Series, Title, Video, Visibility
+from catalog.models import Episode, Genre, Movie, Series, Title, Video, VideoMarker, Visibility
 from catalog.publishing import publishing_problems
 
 TitleT = TypeVar("TitleT", Movie, Series)
@@ -73,6 +73,14 @@ def episode_save(*, episode: Episode) -> Episode:
     episode.full_clean()
     episode.save()
     return episode
+
+
+def marker_save(*, marker: VideoMarker) -> VideoMarker:
+    """Save an intro, recap or credits marker after its rules (the end within the video's
+    running time is ``VideoMarker.clean``'s, the rest the database's constraints)."""
+    marker.full_clean()
+    marker.save()
+    return marker
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from accounts.models import Profile
-from catalog.models import CaptionTrack, StreamSource, Video
+from catalog.models import CaptionTrack, StreamSource, Video, VideoMarker
 from playback import entitlement, live, rules, tokens
 from playback.errors import PlaybackRefused
 from playback.models import DeviceType, ViewingSession, WatchProgress
@@ -27,6 +27,13 @@ class CaptionInfo:
 
 
 @dataclass(frozen=True)
+class MarkerInfo:
+    kind: str  # "intro", "recap", "credits"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class PlaybackStart:
     session: ViewingSession
     token: str
@@ -36,6 +43,7 @@ class PlaybackStart:
     duration_seconds: int
     captions: list[CaptionInfo]
     drm_required: bool
+    markers: list[MarkerInfo]
 
 
 MOBILE = re.compile(r"iPhone|Android.+Mobile|Windows Phone", re.IGNORECASE)
@@ -141,6 +149,13 @@ def session_start(
         # TTML tracks too: the edge hands every track to the browser as WebVTT.
         for caption in CaptionTrack.objects.filter(video=video)
     ]
+    # One query: the player skips intros and recaps and offers the next episode at the credits.
+    markers = [
+        MarkerInfo(kind=kind.lower(), start=start, end=end)
+        for kind, start, end in VideoMarker.objects.filter(video=video)
+        .order_by("start_seconds")
+        .values_list("kind", "start_seconds", "end_seconds")
+    ]
     return PlaybackStart(
         session=session,
         token=token,
@@ -150,6 +165,7 @@ def session_start(
         duration_seconds=video.duration_seconds,
         captions=captions,
         drm_required=stream.drm_required,
+        markers=markers,
     )
 
 

@@ -232,6 +232,10 @@ def start(request: HttpRequest, video_id: UUID) -> HttpResponse:
                 started.captions, profile.caption_language
             ),
             "audio_language": profile.audio_language or None,
+            "markers": [
+                {"kind": marker.kind, "start": marker.start, "end": marker.end}
+                for marker in started.markers
+            ],
         },
         status=201,
     )

@@ -67,4 +67,6 @@ def change_form(movie: Movie, stream: StreamSource, caption: CaptionTrack) -> di
             ],
             initial=1,
         ),
+        # No intro, recap or credits marker: the inline's empty management form.
+        **inline_rows("markers", []),
     }

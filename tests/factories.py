@@ -20,6 +20,7 @@ from catalog.models import (
     StreamSource,
     ValidationStatus,
     Video,
+    VideoMarker,
     Visibility,
 )
 from playback.models import WatchProgress
@@ -147,6 +148,17 @@ class CaptionTrackFactory(factory.django.DjangoModelFactory):
     format = CaptionTrack.Format.WEBVTT
     is_default = True
     validation_status = ValidationStatus.VALID
+
+
+class VideoMarkerFactory(factory.django.DjangoModelFactory):
+    """An intro from 0:30 to 1:35: pass ``video`` (a movie's or an episode's)."""
+
+    class Meta:
+        model = VideoMarker
+
+    kind = VideoMarker.Kind.INTRO
+    start_seconds = 30
+    end_seconds = 95
 
 
 class WatchProgressFactory(factory.django.DjangoModelFactory):

@@ -148,7 +148,8 @@ def test_it_shows_a_movie_change_page_in_the_same_queries_for_3_and_30_movies(
     # history link); the selected genres for the autocomplete widget; streams and captions for the
     # preview player; streams and captions for the publishing checklist; the editorial history,
     # one query per kind of row: the movie's, its video's, its streams', its captions', its genres'.
-    assert len(few) == 17
+    # Issue #16 adds two: the markers' inline rows, and the markers' editorial history.
+    assert len(few) == 19
 
 
 def test_it_shows_a_movie_change_page_in_the_same_queries_for_1_and_6_media_rows(
@@ -217,6 +218,7 @@ def movie_form(
     *,
     streams: list[dict[str, str]] | None = None,
     captions: list[dict[str, str]] | None = None,
+    markers: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     start = timezone.now() + timedelta(days=2)
     return {
@@ -231,6 +233,7 @@ def movie_form(
         **split_datetime("availability_end", start + timedelta(days=90)),
         **inline_rows("stream_sources", [stream_row()] if streams is None else streams),
         **inline_rows("caption_tracks", [caption_row()] if captions is None else captions),
+        **inline_rows("markers", [] if markers is None else markers),
     }
 
 

@@ -253,6 +253,7 @@ def movie_form(
                 }
             ],
         ),
+        **inline_rows("markers", []),
         **fields,
     }
 
@@ -516,6 +517,7 @@ def test_the_episode_admin_refuses_a_title_with_a_bidi_isolate(editor_client: Cl
             "release_year": "2024",
             **inline_rows("stream_sources", []),
             **inline_rows("caption_tracks", []),
+            **inline_rows("markers", []),
         },
     )
 

@@ -851,6 +851,7 @@ def add_movie_form(
                 }
             ],
         ),
+        **inline_rows("markers", []),
     }
 
 

@@ -23,6 +23,7 @@ from catalog.admin.buttons import TITLE_CHANGE_FORM, PublishButtonsAdmin
 from catalog.admin.columns import TitleColumnsAdmin
 from catalog.admin.filters import AvailabilityFilter, MediaVerdictFilter, media_verdict_counts
 from catalog.admin.history import HISTORY_CHANGE_FORM, HISTORY_PAGE, EditorialHistoryAdmin
+from catalog.admin.markers import VideoMarkerInline
 from catalog.admin.media import (
     CaptionTrackInline,
     StreamSourceInline,
@@ -173,7 +174,7 @@ class MovieAdmin(TitleAdmin):
         return media_preview(obj.video, obj.poster_url)
 
     list_display = ["title_cell", "status", "rating", "genre_list", "length_and_year"]
-    inlines = [StreamSourceInline, CaptionTrackInline]
+    inlines = [StreamSourceInline, CaptionTrackInline, VideoMarkerInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "synopsis", "genres", "poster_url"]}),
         ("Playback", {"fields": ["duration_minutes", "release_year", "maturity_rating"]}),
@@ -297,7 +298,7 @@ class EpisodeAdmin(EditorialHistoryAdmin, SafeInputAdmin, admin.ModelAdmin):  # 
     list_filter = ["season__series", MediaVerdictFilter]
     search_fields = ["title", "season__series__title"]
     autocomplete_fields = ["season"]
-    inlines = [StreamSourceInline, CaptionTrackInline]
+    inlines = [StreamSourceInline, CaptionTrackInline, VideoMarkerInline]
     fields = [
         "season",
         "number",

@@ -17,6 +17,7 @@ from __future__ import annotations
 from catalog.models.choices import AvailabilityState, MaturityRating, ValidationStatus, Visibility
 from catalog.models.history import MovieGenre, SeriesGenre
 from catalog.models.library import MyListEntry, Thumb, TitleRating
+from catalog.models.markers import VideoMarker
 from catalog.models.media import CaptionTrack, MediaCheck, StreamSource
 from catalog.models.titles import Episode, Genre, Movie, Season, Series, Title, Video
 
@@ -39,5 +40,6 @@ __all__ = [
     "TitleRating",
     "ValidationStatus",
     "Video",
+    "VideoMarker",
     "Visibility",
 ]

@@ -28,6 +28,7 @@ What is tracked, and what is not:
 - streams: quality, DRM and the primary flag, never the URL: it is stored encrypted, and a
   key rotation rewrites every row, which would flood the history with noise;
 - captions: language, URL, format and the default flag;
+- intro, recap and credits markers: kind, start and end;
 - genres added to and removed from a title (the M2M tables, through proxy models).
 """
 
@@ -38,6 +39,7 @@ from typing import Any
 import pghistory
 from django.db import models
 
+from catalog.models.markers import VideoMarker
 from catalog.models.media import CaptionTrack, StreamSource
 from catalog.models.titles import Episode, Movie, Season, Series, Video
 
@@ -63,6 +65,7 @@ SEASON_FIELDS = ("number", "title")
 EPISODE_FIELDS = ("number", "title", "synopsis")
 STREAM_FIELDS = ("quality_tag", "drm_required", "is_primary")
 CAPTION_FIELDS = ("language_code", "caption_url", "format", "is_default")
+MARKER_FIELDS = ("kind", "start_seconds", "end_seconds")
 
 
 def _track(
@@ -97,6 +100,7 @@ _track(Season, "SeasonEvent", SEASON_FIELDS, deletes=True, owner="series")
 _track(Episode, "EpisodeEvent", EPISODE_FIELDS, deletes=False)
 _track(StreamSource, "StreamSourceEvent", STREAM_FIELDS, deletes=True, owner="video")
 _track(CaptionTrack, "CaptionTrackEvent", CAPTION_FIELDS, deletes=True, owner="video")
+_track(VideoMarker, "VideoMarkerEvent", MARKER_FIELDS, deletes=True, owner="video")
 
 
 # The genre tables are Django's own M2M tables: a proxy of each carries its triggers.
