@@ -10,8 +10,8 @@ from typing import Any
 
 from celery import shared_task
 
-from catalog import media
-from catalog.models import ValidationStatus
+from catalog import media, trickplay
+from catalog.models import TrickplayStatus, ValidationStatus
 
 RETRY_DELAYS = (30, 120, 600, 1800)
 
@@ -51,3 +51,21 @@ def validate_caption_track(self: Any, caption_id: str) -> str | None:
 @shared_task(name="catalog.tasks.revalidate_stale_media", soft_time_limit=60, time_limit=90)
 def revalidate_stale_media() -> int:
     return media.stale_media_enqueue()
+
+
+@shared_task(
+    bind=True,
+    name="catalog.tasks.build_trickplay",
+    acks_late=True,
+    max_retries=len(RETRY_DELAYS),
+    soft_time_limit=300,
+    time_limit=330,
+)
+def build_trickplay(self: Any, video_id: str) -> str | None:
+    """Generate a video's thumbnails, or check the editor's own track. Safe to run twice:
+    generation replaces the thumbs/ folder whole, a check only records what it finds."""
+    outcome = trickplay.trickplay_build(video_id=video_id)
+    transient = outcome is not None and outcome.status == TrickplayStatus.PENDING
+    if transient and self.request.retries < len(RETRY_DELAYS):
+        raise self.retry(countdown=RETRY_DELAYS[self.request.retries])
+    return outcome.status if outcome else None

@@ -18,6 +18,8 @@ from catalog.models import (
     Season,
     Series,
     StreamSource,
+    TrickplayStatus,
+    TrickplayTrack,
     ValidationStatus,
     Video,
     VideoMarker,
@@ -148,6 +150,16 @@ class CaptionTrackFactory(factory.django.DjangoModelFactory):
     format = CaptionTrack.Format.WEBVTT
     is_default = True
     validation_status = ValidationStatus.VALID
+
+
+class TrickplayTrackFactory(factory.django.DjangoModelFactory):
+    """A ready track of the editor's own: pass ``video``."""
+
+    class Meta:
+        model = TrickplayTrack
+
+    trickplay_url = factory.Sequence(lambda n: f"https://cdn.example.com/t/{n}/thumbs.vtt")
+    status = TrickplayStatus.READY
 
 
 class VideoMarkerFactory(factory.django.DjangoModelFactory):

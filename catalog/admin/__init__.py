@@ -8,7 +8,7 @@ Importing the package registers every catalog ModelAdmin.
 
 from __future__ import annotations
 
-from catalog.admin import genres, titles
+from catalog.admin import genres, titles, trickplay
 from catalog.admin.badges import badge
 
-__all__ = ["badge", "genres", "titles"]
+__all__ = ["badge", "genres", "titles", "trickplay"]

@@ -30,6 +30,7 @@ from catalog.admin.media import (
     media_preview,
     queue_checks_for_changed_media,
 )
+from catalog.admin.trickplay import TrickplayTrackInline, generate_thumbnails
 from catalog.models import (
     CaptionTrack,
     Episode,
@@ -78,7 +79,7 @@ class TitleAdmin(
         "genres",
     ]
     list_per_page = 50
-    actions = ["publish", "hide", "extend_30_days", "validate_now"]
+    actions = ["publish", "hide", "extend_30_days", "validate_now", generate_thumbnails]
     readonly_fields = [
         "slug",
         "visibility_badge",
@@ -174,7 +175,7 @@ class MovieAdmin(TitleAdmin):
         return media_preview(obj.video, obj.poster_url)
 
     list_display = ["title_cell", "status", "rating", "genre_list", "length_and_year"]
-    inlines = [StreamSourceInline, CaptionTrackInline, VideoMarkerInline]
+    inlines = [StreamSourceInline, CaptionTrackInline, VideoMarkerInline, TrickplayTrackInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "synopsis", "genres", "poster_url"]}),
         ("Playback", {"fields": ["duration_minutes", "release_year", "maturity_rating"]}),
@@ -291,14 +292,14 @@ class EpisodeAdmin(EditorialHistoryAdmin, SafeInputAdmin, admin.ModelAdmin):  # 
     Media = PortalAdminMedia
     change_form_template = HISTORY_CHANGE_FORM
     object_history_template = HISTORY_PAGE
-    actions = ["validate_now"]
+    actions = ["validate_now", generate_thumbnails]
     formfield_overrides = HTTPS_URLS
     list_display = ["__str__", "series_title", "duration_minutes", "release_year", "media_badge"]
     list_select_related = ["season__series"]
     list_filter = ["season__series", MediaVerdictFilter]
     search_fields = ["title", "season__series__title"]
     autocomplete_fields = ["season"]
-    inlines = [StreamSourceInline, CaptionTrackInline, VideoMarkerInline]
+    inlines = [StreamSourceInline, CaptionTrackInline, VideoMarkerInline, TrickplayTrackInline]
     fields = [
         "season",
         "number",

@@ -20,6 +20,7 @@ from catalog.models.library import MyListEntry, Thumb, TitleRating
 from catalog.models.markers import VideoMarker
 from catalog.models.media import CaptionTrack, MediaCheck, StreamSource
 from catalog.models.titles import Episode, Genre, Movie, Season, Series, Title, Video
+from catalog.models.trickplay import TrickplayStatus, TrickplayTrack
 
 __all__ = [
     "AvailabilityState",
@@ -38,6 +39,8 @@ __all__ = [
     "Thumb",
     "Title",
     "TitleRating",
+    "TrickplayStatus",
+    "TrickplayTrack",
     "ValidationStatus",
     "Video",
     "VideoMarker",
