@@ -219,12 +219,23 @@ def _variants(report: hls.Report, base: str) -> list[Variant]:
         bandwidth = stream.attributes.get("BANDWIDTH", "")
         variants.append(
             Variant(
-                uri=urljoin(base, stream.uri),
+                uri=_address(base, stream.uri, f"The variant on line {stream.line}"),
                 bandwidth=int(bandwidth) if bandwidth.isascii() and bandwidth.isdigit() else None,
                 resolution=stream.attributes.get("RESOLUTION"),
             )
         )
     return variants
+
+
+def _address(base: str, uri: str, what: str) -> str:
+    """The playlist's URI resolved against the master's; INVALID if it cannot be read
+    ("http://[::1/a.m3u8" makes urljoin raise)."""
+    try:
+        return urljoin(base, uri)
+    except ValueError as error:
+        raise CheckFailed(
+            Verdict.invalid(f"{what} has an address that cannot be read ({error}).")
+        ) from error
 
 
 def _check_renditions(
@@ -248,15 +259,15 @@ def _check_renditions(
             "default": rendition.default,
             "autoselect": rendition.autoselect,
             "characteristics": list(rendition.characteristics),
-            "uri": urljoin(base, rendition.uri) if rendition.uri is not None else None,
+            "uri": None,
         }
         checked.append(entry)
         facts["renditions"] = checked  # a failure below still shows what was found
-        uri = entry["uri"]
-        if uri is None:  # carried in the variants' own streams (or closed captions)
+        if rendition.uri is None:  # carried in the variants' own streams (or closed captions)
             continue
+        label = f"The {rendition.type.lower()} rendition {rendition.name}"
+        uri = entry["uri"] = _address(base, rendition.uri, label)
         if uri not in fetched:  # two groups may share one playlist: fetch it once
-            label = f"The {rendition.type.lower()} rendition {rendition.name}"
             media = _playlist(_get(uri, label), label, findings, expect=hls.MEDIA)
             total, segments = _media_duration(media, label)
             fetched[uri] = (total, segments)
