@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
+from django.utils.text import slugify
 from pytest_django import Settings
 
 from catalog import demo
@@ -94,10 +95,22 @@ def test_the_demo_master_names_a_french_audio_group_that_the_variants_use(
     assert (title_root / "audio-fr" / "seg000.ts").stat().st_size > 0
 
 
-def test_the_demo_gives_one_movie_a_second_audio_language() -> None:
-    dubbed = [movie.title for movie in demo.MOVIES if movie.title in demo.SECOND_AUDIO]
+def test_the_demo_build_gives_one_movie_a_french_audio_rendition() -> None:
+    root = Path(django_settings.LOCAL_ORIGIN_ROOT)
 
+    document = demo.build_demo(root)
+
+    masters = {
+        movie["title"]: (root / slugify(movie["title"]) / "master.m3u8").read_text()
+        for movie in document["movies"]
+    }
+    dubbed = [title for title, text in masters.items() if 'NAME="Français"' in text]
     assert dubbed == ["Nine Hours in Lisbon"]
+    assert 'AUDIO="aud"' not in masters["Pancake Parade"]
+    lisbon = root / "nine-hours-in-lisbon" / "audio-fr" / "index.m3u8"
+    assert (
+        lisbon.read_text().count("#EXT-X-DISCONTINUITY") == 99 - 1
+    )  # one per loop after the first
 
 
 def test_the_demo_title_with_two_languages_is_valid_and_lists_them(
