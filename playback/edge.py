@@ -11,7 +11,9 @@ What a session may open is decided on the text of the path before anything is re
   the session's own master playlist, and never outside it (``safe_relative_path`` refuses
   absolute URLs, ``//host``, ``..``, backslashes, percent signs and over-long names);
 - ``captions/<uuid>.vtt``: a caption track of the session's own video, by id (a TTML track
-  is converted to WebVTT on the way, after the worker's own checks: ``ttml_response``).
+  is converted to WebVTT on the way, after the worker's own checks: ``ttml_response``);
+- ``thumbs/thumbs.vtt`` and ``thumbs/<sprite>.jpg`` (or .png): the session's own video's
+  trickplay track once READY, and a plain file name in that track's folder.
 
 So every file the edge opens, and every URL it fetches, is derived from the session's own
 stream source or caption rows; a viewer can only choose among them.
@@ -33,7 +35,7 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache as django_cache
 from django.http import HttpResponse, JsonResponse
 
-from catalog.models import CaptionTrack, StreamSource
+from catalog.models import CaptionTrack, StreamSource, TrickplayStatus, TrickplayTrack
 from catalog.ttml import TtmlRefused, ttml_as_webvtt
 from playback.live import SessionState
 from streaming_portal.infra.fetch import FetchError, fetch
@@ -45,6 +47,8 @@ CAPTION_PATH = re.compile(
     r"captions/(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.vtt",
     re.ASCII,
 )
+THUMBS_VTT = "thumbs/thumbs.vtt"
+THUMBS_SPRITE = re.compile(r"thumbs/(?P<name>[A-Za-z0-9_+~-][A-Za-z0-9._+~-]{0,127}\.(?:jpg|png))")
 _stream_urls: dict[str, tuple[float, str]] = {}
 
 
@@ -113,12 +117,29 @@ def _caption(session: SessionState, path: str) -> CaptionTrack | None:
     return track
 
 
+def _thumbs(session: SessionState, path: str) -> str | None:
+    """The URL of the session's own trickplay VTT or of a sprite beside it (one query)."""
+    sprite = THUMBS_SPRITE.fullmatch(path)
+    if path != THUMBS_VTT and sprite is None:
+        return None
+    vtt = (
+        TrickplayTrack.objects.filter(video_id=session.video_id, status=TrickplayStatus.READY)
+        .values_list("trickplay_url", flat=True)
+        .first()
+    )
+    if not vtt:
+        return None
+    return stream_folder(vtt) + sprite["name"] if sprite else vtt
+
+
 def origin_url(session: SessionState, path: str) -> str | None:
     """The origin URL that ``path`` names for this session, or None if it names nothing the
     session owns. Text only: no file is opened and nothing is fetched."""
     if CAPTION_PATH.fullmatch(path):
         track = _caption(session, path)
         return track.caption_url if track else None
+    if path.startswith("thumbs/"):
+        return _thumbs(session, path)
     if safe_relative_path(path) is None or path.startswith("captions/"):
         return None
     master = stream_url(session.stream_id)

@@ -12,7 +12,14 @@ from typing import Any
 from django.conf import settings
 
 from accounts.models import Profile
-from catalog.models import CaptionTrack, StreamSource, Video, VideoMarker
+from catalog.models import (
+    CaptionTrack,
+    StreamSource,
+    TrickplayStatus,
+    TrickplayTrack,
+    Video,
+    VideoMarker,
+)
 from playback import entitlement, live, rules, tokens
 from playback.errors import PlaybackRefused
 from playback.models import DeviceType, ViewingSession, WatchProgress
@@ -44,6 +51,7 @@ class PlaybackStart:
     captions: list[CaptionInfo]
     drm_required: bool
     markers: list[MarkerInfo]
+    trickplay_url: str | None = None  # the seek-bar thumbnails' VTT, through the edge
 
 
 MOBILE = re.compile(r"iPhone|Android.+Mobile|Windows Phone", re.IGNORECASE)
@@ -166,6 +174,12 @@ def session_start(
         captions=captions,
         drm_required=stream.drm_required,
         markers=markers,
+        # One query: a READY track only, so the player never fetches a failed build.
+        trickplay_url=(
+            f"{tokens.acl_for(session.pk)}thumbs/thumbs.vtt"
+            if TrickplayTrack.objects.filter(video=video, status=TrickplayStatus.READY).exists()
+            else None
+        ),
     )
 
 

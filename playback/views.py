@@ -236,6 +236,7 @@ def start(request: HttpRequest, video_id: UUID) -> HttpResponse:
                 {"kind": marker.kind, "start": marker.start, "end": marker.end}
                 for marker in started.markers
             ],
+            "trickplay": {"url": started.trickplay_url} if started.trickplay_url else None,
         },
         status=201,
     )

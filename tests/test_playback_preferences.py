@@ -271,6 +271,7 @@ def test_it_starts_a_session_in_the_same_queries_whatever_the_preferences(
     # The preferences ride on the profile already loaded, and cost no query of their own:
     # 1. the entitled video, 2. its primary stream, 3. the session row, 4. the stored
     # progress, 5. the token row, 6. the caption tracks, 7. the intro/recap/credits markers
-    # (issue #16: one query, whatever their number), 8. the stream's URL (edge state).
-    with django_assert_num_queries(8):
+    # (issue #16: one query, whatever their number), 8. whether a trickplay track is ready,
+    # 9. the stream's URL (edge state).
+    with django_assert_num_queries(9):
         start(viewer, movie.pk)

@@ -7,12 +7,14 @@ a title folder of the tests' origin; ffmpeg is the one the demo encodes with.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -244,3 +246,36 @@ def test_the_admin_refuses_a_trickplay_url_that_is_not_https_vtt() -> None:
     assert error.value.message_dict == {
         "trickplay_url": ["The trickplay URL must be an https:// .vtt file."]
     }
+
+
+# --- The command ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_command_builds_one_video_and_says_so(origin_root: Path) -> None:
+    movie = movie_on_origin(SLUG)
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("trickplay_generate", str(movie.pk), stdout=out, stderr=err)
+
+    assert out.getvalue().strip() == "Built thumbnails for 1 video(s)."
+    assert "Thumbnails" in err.getvalue()  # the progress bar
+    assert TrickplayTrack.objects.get(video=movie.video).status == TrickplayStatus.READY
+
+
+@pytest.mark.django_db
+def test_the_command_exits_1_naming_the_failure(origin_root: Path) -> None:
+    movie = movie_on_origin("no-such-folder")  # in the local origin, but nothing is there
+
+    with pytest.raises(CommandError) as error:
+        call_command("trickplay_generate", "--all", stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert error.value.returncode == 1
+    assert str(error.value) == "1 of 1 thumbnail build(s) failed."
+    assert TrickplayTrack.objects.get(video=movie.video).status == TrickplayStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_an_unknown_video() -> None:
+    with pytest.raises(CommandError, match="No movie or episode has the id"):
+        call_command("trickplay_generate", "00000000-0000-0000-0000-000000000000")

@@ -27,6 +27,7 @@ var SIGNATURE_TAIL = '~hmac='.length + 64;
 // empty name, no percent sign or backslash (streaming_portal/infra/origin.py's rule).
 var PLAIN_PATH = /^(?:[A-Za-z0-9_+~-][A-Za-z0-9._+~-]{0,127}\/){0,7}[A-Za-z0-9_+~-][A-Za-z0-9._+~-]{0,127}$/;
 var CAPTION = new RegExp('^captions/' + UUID + '\\.vtt$');
+var THUMBS = 'thumbs/';
 var MAX_PATH_LENGTH = 512;
 var MASTER = 'master.m3u8';
 var ORIGINS = {local: '/_origin/local/', s3: '/_origin/s3/'};
@@ -173,9 +174,10 @@ function serve(r) {
         return refuse(r, 'token_other_viewer');
     }
     var rest = path.slice(token.acl.length);
-    if (CAPTION.test(rest) || grant.origin === 'portal') {
-        // Captions, and streams on hosts this edge has no origin for: the portal's edge
-        // serves them after checking the same token again.
+    if (CAPTION.test(rest) || rest.indexOf(THUMBS) === 0 || grant.origin === 'portal') {
+        // Captions, trickplay thumbnails (their track may live apart from the stream, and
+        // only a READY one is served), and streams on hosts this edge has no origin for:
+        // the portal's edge serves them after checking the same token again.
         return r.internalRedirect('@portal_edge');
     }
     var target = originPath(grant.master, rest);
