@@ -8,11 +8,13 @@ broken cases. The edge test plays the same files through the portal's own edge.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils.text import slugify
@@ -277,6 +279,28 @@ def test_the_summary_reads_facts_from_an_older_check() -> None:
     old: list[dict[str, Any]] = [{"type": "AUDIO"}, {"name": "Deutsch"}, {}]
 
     assert renditions_summary(old) == "Audio: unnamed; : Deutsch, unnamed"
+
+
+def test_probe_media_prints_each_rendition(server: MediaServer) -> None:
+    output = io.StringIO()
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(
+            "probe_media",
+            server.url("/title/master.m3u8"),
+            "--duration-minutes",
+            "1",
+            stdout=output,
+        )
+
+    assert exit_info.value.code == 0
+    lines = output.getvalue().splitlines()
+    assert "  audio     English              en    (in the variants)" in lines
+    assert any(
+        line.startswith("  audio     Français             fr    60.")
+        and line.endswith("/title/audio-fr/index.m3u8")
+        for line in lines
+    ), lines
 
 
 # --- Recording and the admin ------------------------------------------------------------------

@@ -70,6 +70,14 @@ class Command(BaseCommand):
                     f"{variant.get('bandwidth') or '-':>9} b/s  {variant['seconds']:>10.3f} s  "
                     f"{variant['segments']} segments  {variant['uri']}"
                 )
+            for rendition in verdict.facts.get("renditions", []):
+                seconds = rendition.get("seconds")
+                self.stdout.write(
+                    f"  {rendition['type'].lower():<9} {rendition['name']:<20} "
+                    f"{rendition['language'] or '-':<5} "
+                    f"{'' if seconds is None else f'{seconds:.3f} s  '}"
+                    f"{rendition['uri'] or '(in the variants)'}"
+                )
             for name in ("seconds", "segments", "expected_seconds", "cues"):
                 if name in verdict.facts:
                     self.stdout.write(f"  {name.replace('_', ' ')}: {verdict.facts[name]}")
