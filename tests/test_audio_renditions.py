@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from pytest_django import Settings
 
 from catalog import demo
+from catalog.hls import check_playlist
 from catalog.media import media_urls_changed, stream_source_validate
 from catalog.media_checks import check_stream, renditions_summary
 from catalog.models import StreamSource, ValidationStatus
@@ -76,6 +77,25 @@ def subtitle_playlist(server: MediaServer, seconds: int) -> str:
         f"#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:{seconds}.0,\nen.vtt\n#EXT-X-ENDLIST\n"
     )
     return server.add(f"/title/subs-{seconds}.m3u8", text, content_type=M3U8)
+
+
+# --- The parser -------------------------------------------------------------------------------
+
+
+def test_the_parser_keeps_every_attribute_an_editor_reads() -> None:
+    text = "#EXTM3U\n" + ENGLISH + DESCRIBED + VARIANT.format(subtitles="")
+
+    english, described = check_playlist(text).renditions
+
+    assert (english.language, english.default, english.autoselect) == ("en", True, True)
+    assert english.uri is None
+    assert (described.name, described.default, described.autoselect) == (
+        "English (AD)",
+        False,
+        True,
+    )
+    assert described.characteristics == ("public.accessibility.describes-video",)
+    assert described.uri == "audio-fr/index.m3u8"
 
 
 # --- The demo title ---------------------------------------------------------------------------
