@@ -440,9 +440,17 @@
 
   // Controls: shown on any pointer movement, hidden after a while of none while playing,
   // never hidden while paused, while a menu is open, or while the keyboard is inside them.
+  function keyboardInside() {
+    try {
+      return !!root.querySelector(".player-top :focus-visible, .player-controls :focus-visible");
+    } catch (error) {  // a browser without :focus-visible: any focus inside counts
+      return controls.contains(document.activeElement);
+    }
+  }
+
   function keepControls() {
     return video.paused || video.ended || !captionsMenu.hidden || !audioMenu.hidden ||
-      !!controls.querySelector(":focus-visible") || root.classList.contains("is-scrubbing");
+      keyboardInside() || root.classList.contains("is-scrubbing");
   }
 
   function hideControls() {
@@ -652,7 +660,7 @@
     if (event.pointerType !== "touch") { revealControls(); }
   });
   root.addEventListener("mouseleave", hideControls);
-  controls.addEventListener("focusin", revealControls);
+  root.addEventListener("focusin", revealControls);
   video.addEventListener("pointerup", function (event) {
     if (event.pointerType === "mouse") { togglePlay(); return; }
     var now = Date.now();
