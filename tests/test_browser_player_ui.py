@@ -24,7 +24,14 @@ from accounts.services import demo_household
 from catalog import demo
 from catalog.importer import import_catalog
 from catalog.models import Movie
-from tests.browsers import BrowserLaunch, browser_context, failed_responses, sign_in
+from tests.browsers import (
+    STEP_TIMEOUT_MS,
+    BrowserLaunch,
+    browser_context,
+    failed_responses,
+    keep_on_machine,
+    sign_in,
+)
 from tests.factories import UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-player-ui"
@@ -222,3 +229,45 @@ def test_it_hides_the_controls_while_playing_and_shows_them_on_mouse_move(
         assert outline == "solid"
         page.wait_for_timeout(3500)
         expect(player).not_to_have_class(re.compile(r"\bcontrols-hidden\b"))
+
+
+def test_it_answers_taps_on_a_phone(
+    player_chromium: BrowserLaunch, live_server: LiveServer, demo_movie: Movie
+) -> None:
+    browser = player_chromium.browser_or_fail()
+    origin = live_server.url
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    try:
+        context.set_default_timeout(STEP_TIMEOUT_MS)
+        context.route("**/*", lambda route: keep_on_machine(route, origin))
+        page = context.new_page()
+        sign_in(page, origin, EMAIL, profile="Alex")
+        page.goto(origin + reverse("playback:watch", args=[demo_movie.pk]))
+        wait_for_video(page, PLAYING)
+        player = page.locator("#player")
+        hidden = re.compile(r"\bcontrols-hidden\b")
+        box = page.locator("#video").bounding_box()
+        assert box is not None
+        middle_y = box["y"] + box["height"] / 3
+
+        # Playing with nobody touching: the controls go; a tap brings them, another hides them.
+        expect(player).to_have_class(hidden, timeout=6000)
+        page.touchscreen.tap(box["x"] + box["width"] / 2, middle_y)
+        expect(player).not_to_have_class(hidden)
+        snap(page, "phone-controls")
+        page.wait_for_timeout(500)
+        page.touchscreen.tap(box["x"] + box["width"] / 2, middle_y)
+        expect(player).to_have_class(hidden)
+
+        # A double tap on the right half skips 10 s on.
+        video(page, "video.pause()")
+        before = video(page, "video.currentTime")
+        right = box["x"] + box["width"] * 0.8
+        page.touchscreen.tap(right, middle_y)
+        page.wait_for_timeout(80)
+        page.touchscreen.tap(right, middle_y)
+        wait_for_video(page, f"Math.abs(video.currentTime - {before + 10}) < 0.5")
+    finally:
+        context.close()
