@@ -21,6 +21,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog.models import Episode, Movie, VideoMarker
+
 LOOP_SECONDS = 60
 SEGMENT_SECONDS = 6
 QUALITIES = (
@@ -514,3 +516,52 @@ def build_demo(root: Path, *, ffmpeg: str | None = None) -> dict[str, Any]:
             }
         ],
     }
+
+
+# An intro a minute long after a short cold open, and credits over the last minute and a half
+# (a minute for an episode): what the player's "Skip intro" and next-episode offer need to show.
+DEMO_INTRO = (20, 80)
+MOVIE_CREDITS_SECONDS = 90
+EPISODE_CREDITS_SECONDS = 60
+
+
+def demo_markers_add() -> int:
+    """Intro and credits markers for every demo movie and episode, after the import (the
+    import document has no markers). Run twice, the same markers: an upsert on (video, kind).
+    Returns how many were written."""
+    movies = Movie.objects.filter(title__in=[movie.title for movie in MOVIES])
+    episodes = Episode.objects.filter(season__series__title=SERIES.title)
+    videos = [
+        *(
+            (pk, minutes, MOVIE_CREDITS_SECONDS)
+            for pk, minutes in movies.values_list("pk", "duration_minutes")
+        ),
+        *(
+            (pk, minutes, EPISODE_CREDITS_SECONDS)
+            for pk, minutes in episodes.values_list("pk", "duration_minutes")
+        ),
+    ]
+    markers = []
+    for video_id, minutes, credits in videos:
+        end = minutes * 60
+        markers += [
+            VideoMarker(
+                video_id=video_id,
+                kind=VideoMarker.Kind.INTRO,
+                start_seconds=DEMO_INTRO[0],
+                end_seconds=DEMO_INTRO[1],
+            ),
+            VideoMarker(
+                video_id=video_id,
+                kind=VideoMarker.Kind.CREDITS,
+                start_seconds=end - credits,
+                end_seconds=end,
+            ),
+        ]
+    VideoMarker.objects.bulk_create(
+        markers,
+        update_conflicts=True,
+        unique_fields=["video", "kind"],
+        update_fields=["start_seconds", "end_seconds"],
+    )
+    return len(markers)
