@@ -179,6 +179,7 @@ def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
             ["fr", "disabled"],
         ]
         assert len(viewing.served(r"captions/[0-9a-f-]{36}\.vtt")) == 1
+        expect(page.locator("#player-captions-menu [aria-checked=true]")).to_have_text("English")
 
         # Heartbeats every second while it plays, buffered in Redis.
         viewing.wait_for(lambda: viewing.heartbeats.count("tick") >= 2, "two heartbeats")
@@ -194,7 +195,10 @@ def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
             "[...video.textTracks[0].activeCues].map((cue) => cue.text)"
         )
         viewing.snap("playing-at-5-00")
-        viewing.video("video.pause()")
+        # Paused through the player's own button, as a viewer would.
+        page.mouse.move(640, 400)
+        page.get_by_role("button", name="Pause").click()
+        expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
         viewing.wait_for(lambda: "pause" in viewing.heartbeats, "the pause heartbeat")
         stopped_at = viewing.video("video.currentTime")
         assert STOP_AT < stopped_at < STOP_AT + 5

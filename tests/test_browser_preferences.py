@@ -149,6 +149,8 @@ def test_it_shows_the_profiles_caption_language_in_its_look_or_none_when_off(
             ["es", "disabled"],
             ["fr", "showing"],
         ]
+        checked = viewing.page.locator("#player-captions-menu [aria-checked=true]")
+        expect(checked).to_have_text("French")  # the player's menu says so too
         viewing.video(f"video.currentTime = {CUE_AT}")
         viewing.wait_for_video(
             f"video.currentTime > {CUE_AT + 0.5} && video.textTracks[2].activeCues.length > 0"
@@ -180,6 +182,7 @@ def test_it_shows_the_profiles_caption_language_in_its_look_or_none_when_off(
             ["es", "disabled"],
             ["fr", "disabled"],
         ]
+        expect(checked).to_have_text("Off")
         assert viewing.caption_files == [str(french.pk)]  # nothing more fetched
         viewing.snap("off")
 
