@@ -69,4 +69,5 @@ def change_form(movie: Movie, stream: StreamSource, caption: CaptionTrack) -> di
         ),
         # No intro, recap or credits marker: the inline's empty management form.
         **inline_rows("markers", []),
+        **inline_rows("trickplay", []),
     }

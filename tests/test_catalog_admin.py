@@ -148,8 +148,9 @@ def test_it_shows_a_movie_change_page_in_the_same_queries_for_3_and_30_movies(
     # history link); the selected genres for the autocomplete widget; streams and captions for the
     # preview player; streams and captions for the publishing checklist; the editorial history,
     # one query per kind of row: the movie's, its video's, its streams', its captions', its genres'.
-    # Issue #16 adds two: the markers' inline rows, and the markers' editorial history.
-    assert len(few) == 19
+    # Issue #16 adds two: the markers' inline rows, and the markers' editorial history; and
+    # one more: the trickplay track's inline row.
+    assert len(few) == 20
 
 
 def test_it_shows_a_movie_change_page_in_the_same_queries_for_1_and_6_media_rows(
@@ -234,6 +235,7 @@ def movie_form(
         **inline_rows("stream_sources", [stream_row()] if streams is None else streams),
         **inline_rows("caption_tracks", [caption_row()] if captions is None else captions),
         **inline_rows("markers", [] if markers is None else markers),
+        **inline_rows("trickplay", []),
     }
 
 

@@ -254,6 +254,7 @@ def movie_form(
             ],
         ),
         **inline_rows("markers", []),
+        **inline_rows("trickplay", []),
         **fields,
     }
 
@@ -518,6 +519,7 @@ def test_the_episode_admin_refuses_a_title_with_a_bidi_isolate(editor_client: Cl
             **inline_rows("stream_sources", []),
             **inline_rows("caption_tracks", []),
             **inline_rows("markers", []),
+            **inline_rows("trickplay", []),
         },
     )
 

@@ -852,6 +852,7 @@ def add_movie_form(
             ],
         ),
         **inline_rows("markers", []),
+        **inline_rows("trickplay", []),
     }
 
 

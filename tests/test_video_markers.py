@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from catalog.admin.markers import clock_seconds
 from catalog.demo import demo_markers_add
+from catalog.history import EMPTY, history_page
 from catalog.models import CaptionTrack, Episode, Movie, StreamSource, VideoMarker, Visibility
 from catalog.services import marker_save
 from tests.admin_forms import change_form, inline_rows
@@ -254,6 +255,7 @@ def test_the_admin_adds_an_episode_with_its_markers(editor_client: Client) -> No
             "release_year": "2024",
             **inline_rows("stream_sources", []),
             **inline_rows("caption_tracks", []),
+            **inline_rows("trickplay", []),
             **inline_rows(
                 "markers",
                 [
@@ -326,3 +328,24 @@ def test_the_demo_gives_every_movie_and_episode_an_intro_and_credits(
     assert VideoMarker.objects.count() == 2 * videos
     assert demo_markers_add() == 2 * videos  # again: the same rows, updated in place
     assert VideoMarker.objects.count() == 2 * videos
+
+
+# --- The editorial history --------------------------------------------------------------------
+
+
+def test_the_editorial_history_records_a_marker_added_moved_and_removed(movie: Movie) -> None:
+    intro = marker_save(marker=marker(movie, start_seconds=30, end_seconds=95))
+    intro.end_seconds = 100
+    marker_save(marker=intro)
+    intro.delete()
+
+    shown = [
+        (change.what, change.before, change.after)
+        for change in history_page(movie, limit=10).changes
+        if change.subject == "Intro marker"
+    ]
+    assert shown == [
+        ("Intro marker: Removed", "Intro · 30 · 100", EMPTY),
+        ("Intro marker: End seconds", "95", "100"),
+        ("Intro marker: Created", EMPTY, "Intro · 30 · 95"),
+    ]

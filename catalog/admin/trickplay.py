@@ -22,6 +22,7 @@ from catalog.admin.badges import badge
 from catalog.media import videos_of
 from catalog.models import Series, TrickplayStatus, TrickplayTrack
 from catalog.trickplay import trickplay_request
+from streaming_portal.infra.admin_input import SafeInputAdmin
 
 STATUS_COLOURS = {
     TrickplayStatus.NONE: "grey",
@@ -76,14 +77,25 @@ class TrickplayTrackInline(admin.StackedInline):  # type: ignore[type-arg]
 
 
 @admin.register(TrickplayTrack)
-class TrickplayTrackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["video", "status_badge", "trickplay_url", "updated_at"]
+class TrickplayTrackAdmin(SafeInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["title", "status_badge", "trickplay_url", "updated_at"]
     list_filter = ["status"]
-    list_select_related = ["video"]
-    search_fields = ["video__title"]
-    fields = ["video", "trickplay_url", "status_badge", "updated_at"]
-    readonly_fields = ["video", "status_badge", "updated_at"]
+    list_select_related = ["video__movie", "video__episode__season__series"]
+    search_fields = ["video__movie__title", "video__episode__title"]
+    fields = ["title", "trickplay_url", "status_badge", "updated_at"]
+    readonly_fields = ["title", "status_badge", "updated_at"]
     actions = ["generate"]
+
+    @admin.display(description="Title")
+    def title(self, obj: TrickplayTrack) -> str:
+        video = obj.video
+        movie = getattr(video, "movie", None)
+        if movie is not None:
+            return str(movie.title)
+        episode = getattr(video, "episode", None)
+        if episode is not None:
+            return str(episode)
+        return str(video)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj: TrickplayTrack) -> SafeString:
