@@ -477,9 +477,10 @@ def test_it_shows_the_change_page_history_in_the_same_queries_for_few_and_many_e
 
     assert response.context["editorial_history_more"] is True
     # Beside the change page's own queries (tests/test_catalog_admin.py): one per kind of
-    # history row: the movie's, its video's, its streams', its captions', its genres'.
+    # history row: the movie's, its video's, its streams', its captions', its markers', its
+    # genres'.
     history = [sql for sql in few if "event" in sql]
-    assert len(history) == 5
+    assert len(history) == 6
 
 
 def test_it_shows_the_history_page_in_the_same_queries_for_few_and_many_edits(
@@ -494,6 +495,7 @@ def test_it_shows_the_history_page_in_the_same_queries_for_few_and_many_edits(
     with django_assert_num_queries(len(few)):
         editor_client.get(history_url(movie))
 
-    # The editor and its household; the movie and its genres (the admin's queryset); the five
-    # kinds of history rows: the movie's, its video's, its streams', its captions', its genres'.
-    assert len(few) == 9
+    # The editor and its household; the movie and its genres (the admin's queryset); the six
+    # kinds of history rows: the movie's, its video's, its streams', its captions', its
+    # markers', its genres'.
+    assert len(few) == 10
