@@ -98,7 +98,7 @@ def test_it_plays_pauses_seeks_mutes_and_goes_fullscreen_from_the_keyboard(
         page.keyboard.press("Space")
         wait_for_video(page, "video.paused")
         expect(play).to_have_attribute("aria-label", "Play")
-        expect(page.locator("#player-state")).to_be_visible()
+        expect(page.locator("#player-state")).to_have_css("opacity", "1")
         snap(page, "keys-paused")
         page.keyboard.press("Space")
         wait_for_video(page, "!video.paused")
