@@ -119,6 +119,7 @@ def test_it_offers_to_skip_the_intro_hides_the_offer_and_skips_on_click(
         video(page, "video.currentTime = 30")
         expect(skip).to_be_visible()
         skip.focus()
+        page.wait_for_timeout(300)  # its fade-in (prefers-reduced-motion is not set here)
         snap(page, "03-skip-intro-focused")
         page.keyboard.press("Enter")
         expect_video(page, "video.currentTime >= 80 && !video.seeking")
