@@ -10,7 +10,10 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -21,6 +24,7 @@ from django.urls import reverse
 from catalog import demo, tasks, trickplay
 from catalog.models import Movie, TrickplayStatus, TrickplayTrack
 from catalog.trickplay_checks import check_trickplay, image_size
+from tests.admin_forms import change_form, inline_rows
 from tests.factories import MovieFactory, StreamSourceFactory, TrickplayTrackFactory
 from tests.media_server import MediaServer, media_server_fixture  # noqa: F401
 
@@ -279,3 +283,65 @@ def test_the_command_exits_1_naming_the_failure(origin_root: Path) -> None:
 def test_the_command_refuses_an_unknown_video() -> None:
     with pytest.raises(CommandError, match="No movie or episode has the id"):
         call_command("trickplay_generate", "00000000-0000-0000-0000-000000000000")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_builds_what_the_admin_action_asks_for(
+    origin_root: Path, celery_worker_process: subprocess.Popen[str], editor_client: Client
+) -> None:
+    movie = movie_on_origin(SLUG)
+
+    response = editor_client.post(
+        reverse("admin:catalog_movie_changelist"),
+        {"action": "generate_thumbnails", "_selected_action": [str(movie.pk)]},
+        follow=True,
+    )
+
+    assert f"“{movie.title}”: 1 thumbnail build queued." in response.content.decode()
+    deadline = time.monotonic() + 60
+    track = TrickplayTrack.objects.get(video=movie.video)
+    while track.status == TrickplayStatus.PENDING and time.monotonic() < deadline:
+        time.sleep(0.2)
+        track.refresh_from_db()
+    assert (track.status, track.status_message) == (
+        TrickplayStatus.READY,
+        "Generated 6 thumbnails.",
+    )
+    page = editor_client.get(reverse("admin:catalog_movie_change", args=[movie.pk]))
+    assert ">Ready</span>" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_editors_own_url_saved_in_the_inline_is_queued_for_a_check(
+    editor_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    movie = MovieFactory.create()
+    stream, caption = movie.video.stream_sources.get(), movie.video.caption_tracks.get()
+    url = "https://cdn.example.com/kelp/thumbs.vtt"
+    form = change_form(movie, stream, caption) | inline_rows(
+        "trickplay", [{"video": str(movie.pk), "trickplay_url": url}]
+    )
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = editor_client.post(reverse("admin:catalog_movie_change", args=[movie.pk]), form)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    track = TrickplayTrack.objects.get(video=movie.video)
+    assert (track.trickplay_url, track.status) == (url, TrickplayStatus.PENDING)
+    assert len(callbacks) >= 1  # the build is sent once the save commits
+
+
+@pytest.mark.django_db
+def test_the_inline_refuses_a_url_that_is_not_a_vtt(editor_client: Client) -> None:
+    movie = MovieFactory.create()
+    stream, caption = movie.video.stream_sources.get(), movie.video.caption_tracks.get()
+    form = change_form(movie, stream, caption) | inline_rows(
+        "trickplay",
+        [{"video": str(movie.pk), "trickplay_url": "https://cdn.example.com/thumbs.jpg"}],
+    )
+
+    response = editor_client.post(reverse("admin:catalog_movie_change", args=[movie.pk]), form)
+
+    assert response.status_code == 200
+    assert "The trickplay URL must be an https:// .vtt file." in response.content.decode()
+    assert not TrickplayTrack.objects.filter(video=movie.video).exists()
