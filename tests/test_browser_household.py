@@ -86,7 +86,9 @@ def test_a_parent_locks_a_profile_and_sets_a_teen_ceiling_and_the_teen_cannot_pa
         # The parent signs in as Robin.
         sign_in(page, live_server.url, "parent@example.com", PASSWORD)
         steps.pick("Robin")
-        expect(page.get_by_label("Profile menu for Robin")).to_be_visible()
+        expect(
+            page.locator("details.profile-menu summary", has_text="Profile menu for Robin")
+        ).to_be_visible()
 
         # Sam becomes a teen profile: up to 13+.
         steps.menu("Manage profiles")
@@ -109,7 +111,9 @@ def test_a_parent_locks_a_profile_and_sets_a_teen_ceiling_and_the_teen_cannot_pa
 
         # Sam watches: nothing above 13+, even by name.
         steps.pick("Sam")
-        expect(page.get_by_label("Profile menu for Sam")).to_be_visible()
+        expect(
+            page.locator("details.profile-menu summary", has_text="Profile menu for Sam")
+        ).to_be_visible()
         expect(page.locator("a.card", has_text="Harbour Lights").first).to_be_visible()
         expect(page.locator("a.card", has_text="Night Shift")).to_have_count(0)
         steps.go("/movies/night-shift/")
@@ -146,7 +150,9 @@ def test_a_parent_locks_a_profile_and_sets_a_teen_ceiling_and_the_teen_cannot_pa
         steps.pick("Robin")
         page.fill("#id_secret", "4321")
         page.get_by_role("button", name="Open").click()
-        expect(page.get_by_label("Profile menu for Robin")).to_be_visible()
+        expect(
+            page.locator("details.profile-menu summary", has_text="Profile menu for Robin")
+        ).to_be_visible()
         assert steps.failed == []
 
 

@@ -24,7 +24,7 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.services import demo_household
 from catalog import demo
 from catalog.importer import import_catalog
-from catalog.models import Movie
+from catalog.models import Episode, Movie
 from tests.browsers import BrowserLaunch, browser_context, failed_responses, sign_in
 from tests.factories import UserFactory
 
@@ -49,11 +49,23 @@ def demo_movie(transactional_db: None) -> Movie:
     return Movie.objects.get(title=MOVIE_TITLE)
 
 
+@pytest.fixture
+def demo_episode(transactional_db: None) -> Episode:
+    """The demo series' first episode (24 minutes, credits from 23:00), with a next one."""
+    document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
+    document["movies"] = []
+    import_catalog(document, by=None, allow_past_availability=True)
+    demo.demo_markers_add()
+    viewer = UserFactory.create(username=VIEWER, email=VIEWER)
+    demo_household(user=viewer)
+    return Episode.objects.get(season__number=1, number=1)
+
+
 @contextmanager
 def watching(
     browser: Browser,
     origin: str,
-    movie: Movie,
+    movie: Movie | Episode,
     *,
     config: dict[str, Any],
     session: str = "",
@@ -170,3 +182,21 @@ def test_it_asks_after_three_episodes_in_a_row_left_by_earlier_pages(
         expect_video(page, "video.paused")
         assert video(page, "video.currentTime") < 5  # asked at the start, not after a while
         snap(page, "06-still-watching-after-three-episodes")
+
+
+def test_it_offers_the_next_episode_when_the_credits_start(
+    player_chromium: BrowserLaunch, live_server: LiveServer, demo_episode: Episode
+) -> None:
+    browser = player_chromium.browser_or_fail()
+    credits = demo_episode.markers.get(kind="CREDITS")
+    with watching(browser, live_server.url, demo_episode, config={}) as page:
+        next_panel = page.locator("#player-next")
+        expect(next_panel).to_be_hidden()
+
+        video(page, f"video.currentTime = {credits.start_seconds - 1}")
+        expect_video(page, f"video.currentTime > {credits.start_seconds + 0.2}")
+        expect(next_panel).to_be_visible()
+        # One more episode played through with no one touching anything, for the next page.
+        stored = page.evaluate("() => sessionStorage.getItem('portal.stillWatching.episodes')")
+        assert stored == "1"
+        snap(page, "07-credits-next-episode")

@@ -210,7 +210,9 @@ def test_it_plays_a_movie_and_resumes_it_from_continue_watching(
         # Leave for home: the page's last beacons end the session (its stream is free again),
         # and the flush moves the position into PostgreSQL.
         page.goto(f"{origin}/")
-        expect(page.get_by_label("Profile menu for Alex")).to_be_visible()
+        expect(
+            page.locator("details.profile-menu summary", has_text="Profile menu for Alex")
+        ).to_be_visible()
         state = live.session_key(session["session_id"])
         viewing.wait_for(lambda: live.redis().hget(state, "ended") == b"1", "the end beacon")
         flush.progress_flush(everything=True)
