@@ -73,8 +73,9 @@ def load_movies(count: int, *, genres: int = 8, prefix: str = "Synthetic") -> No
             SELECT id, (%(genres)s::bigint[])[1 + n %% %(genre_count)s] FROM synthetic;
 
             INSERT INTO catalog_streamsource (id, video_id, stream_url, quality_tag, drm_required,
-                is_primary, validation_status, validation_message)
-            SELECT gen_random_uuid(), id, %(stream)s, NULL, false, true, 'VALID', '' FROM synthetic;
+                is_primary, validation_status, validation_message, validation_renditions)
+            SELECT gen_random_uuid(), id, %(stream)s, NULL, false, true, 'VALID', '', '[]'
+            FROM synthetic;
 
             INSERT INTO catalog_captiontrack (id, video_id, language_code, caption_url, format,
                 is_default, validation_status, validation_message)
