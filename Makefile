@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint format bench bench-smoke requirements shell clean-data player-deps axe-deps edge-deps cluster-deps cluster-test
+.PHONY: help run test fuzz lint format bench bench-smoke requirements shell clean-data player-deps hls-deps axe-deps edge-deps cluster-deps cluster-test
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -67,12 +67,14 @@ requirements:  ## Recompile the hash-pinned requirements from pyproject.toml (ne
 clean-data:  ## Delete the embedded engines' data (the demo and test databases)
 	rm -rf .local/engines .local/engines-test
 
-player-deps:  ## Optional: install hls.js from the npm registry for browsers without native HLS
-	@command -v npm >/dev/null || { echo "npm is needed for this optional step (Node.js)"; exit 1; }
-	mkdir -p .local/player-deps static/vendor
-	npm install --prefix .local/player-deps --no-save --no-package-lock --silent hls.js@1
+player-deps: hls-deps  ## Optional: serve hls.js (npm) to browsers whose own HLS cannot switch audio
+	mkdir -p static/vendor
 	cp .local/player-deps/node_modules/hls.js/dist/hls.min.js static/vendor/hls.min.js
 	@echo "hls.js installed in static/vendor/; the watch page loads it from the portal."
+
+hls-deps:  ## Optional: fetch hls.js from the npm registry into .local/ (the player's browser test uses it)
+	@command -v npm >/dev/null || { echo "npm is needed for this optional step (Node.js)"; exit 1; }
+	npm install --prefix .local/player-deps --no-save --no-package-lock --silent hls.js@1
 
 axe-deps:  ## Optional: axe-core from the npm registry, the accessibility test's second copy of axe
 	@command -v npm >/dev/null || { echo "npm is needed for this optional step (Node.js)"; exit 1; }

@@ -163,7 +163,7 @@ MOVIES = (
         "morning flight.",
         ("Drama", "Comedy"),
         "13+",
-        99,
+        121,
         2023,
     ),
 )

@@ -260,13 +260,23 @@
     });
   }
 
+  // The browser's own HLS where it is complete (Safari: audio tracks, AirPlay) or where
+  // hls.js is absent; hls.js where it was installed and the browser's own HLS cannot switch
+  // renditions (Chromium's has no audio tracks).
   function attach(playlist) {
-    if (video.canPlayType("application/vnd.apple.mpegurl")) {
+    var native = !!video.canPlayType("application/vnd.apple.mpegurl");
+    var hlsJs = !!(window.Hls && window.Hls.isSupported());
+    if (native && (!hlsJs || video.audioTracks)) {
       video.src = playlist;
       return true;
     }
-    if (window.Hls && window.Hls.isSupported()) {
-      hls = new window.Hls({ xhrSetup: function (xhr) { xhr.withCredentials = true; } });
+    if (hlsJs) {
+      hls = new window.Hls({
+        // A minute and a half ahead at most (hls.js's own cap is ten): a viewer who stops
+        // early has not pulled minutes of video nobody watches through the CDN.
+        maxMaxBufferLength: 90,
+        xhrSetup: function (xhr) { xhr.withCredentials = true; }
+      });
       hls.on(window.Hls.Events.ERROR, function (_, data) {
         if (data.fatal) { pendingErrors.push("hls_" + data.type); showError("media_error"); }
       });
@@ -733,7 +743,11 @@
     root: root,
     overlays: document.getElementById("player-overlays"),
     showNextEpisode: showNextEpisode,
-    onStart: onStart
+    onStart: onStart,
+    engine: function () { return hls ? "hls.js" : "native"; },
+    levels: function () { return hls ? hls.levels.length : 0; },
+    chooseLevel: function (index) { if (hls) { hls.currentLevel = index; } },
+    level: function () { return hls ? hls.currentLevel : -1; }
   };
 
   showPlayState();
