@@ -256,6 +256,16 @@ def _record(video: Video, outcome: Outcome, *, url: str) -> None:
         )
 
 
+def local_origin_video_ids() -> list[UUID]:
+    """The videos generation can build: those whose primary stream is in the local origin."""
+    streams = StreamSource.objects.filter(is_primary=True).order_by("video_id")
+    return [
+        stream.video_id
+        for stream in streams.only("video_id", "stream_url")
+        if origin_relative_path(str(stream.stream_url)) is not None
+    ]
+
+
 def trickplay_request(*, video_ids: Iterable[UUID | str]) -> int:
     """Mark the videos PENDING and queue their builds once the transaction commits."""
     ids = [str(i) for i in video_ids]

@@ -345,3 +345,31 @@ def test_the_inline_refuses_a_url_that_is_not_a_vtt(editor_client: Client) -> No
     assert response.status_code == 200
     assert "The trickplay URL must be an https:// .vtt file." in response.content.decode()
     assert not TrickplayTrack.objects.filter(video=movie.video).exists()
+
+
+# --- The demo -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_seed_demo_queues_thumbnails_for_every_demo_video_once(
+    origin_root: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    output = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        call_command("seed_demo", stdout=output)
+
+    videos = 12 + 7  # the movies and the series' episodes
+    assert TrickplayTrack.objects.filter(status=TrickplayStatus.PENDING).count() == videos
+    assert f"seek-bar thumbnails queued for {videos} video(s)" in output.getvalue()
+    sends = [callback.__qualname__ for callback in callbacks]
+    assert sends.count("trickplay_request.<locals>.send") == 1  # once the import commits
+
+    # Run again: built or queued thumbnails are not queued twice; a failed build is.
+    TrickplayTrack.objects.filter(pk=TrickplayTrack.objects.first().pk).update(  # type: ignore[union-attr]
+        status=TrickplayStatus.FAILED
+    )
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+    assert "seek-bar thumbnails queued for 1 video(s)" in again.getvalue()
+    call_command("seed_demo", "--no-thumbnails", stdout=(quiet := io.StringIO()))
+    assert "seek-bar thumbnails queued for 0 video(s)" in quiet.getvalue()

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from catalog import trickplay
 from catalog.demo import build_demo, demo_markers_add
 from catalog.importer import ImportFailed, import_catalog
-from catalog.models import Movie
+from catalog.models import Movie, TrickplayStatus, TrickplayTrack
 from streaming_portal.infra.actors import acting
 from streaming_portal.infra.progress import for_command as progress_bar
 
@@ -19,7 +20,8 @@ class Command(BaseCommand):
         "seasons, each with real playable HLS (a test pattern with a tone, in two qualities "
         "under a master playlist, encoded by the ffmpeg that imageio-ffmpeg ships) and WebVTT "
         "captions in two or three languages, written to LOCAL_ORIGIN_ROOT. Safe to run again: "
-        "titles are matched by name and updated in place."
+        "titles are matched by name and updated in place. Seek-bar thumbnails are queued for "
+        "the Celery worker (ffmpeg, a few seconds per title) unless they are built already."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,6 +30,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--by", default="editor", help="Username recorded as the editor (default: editor)."
+        )
+        parser.add_argument(
+            "--no-thumbnails",
+            action="store_true",
+            help="Queue no seek-bar thumbnail builds (trickplay_generate builds them later).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,8 +58,23 @@ class Command(BaseCommand):
         except ImportFailed as failure:
             message = "The demo catalog did not load:\n" + "\n".join(failure.errors)
             raise CommandError(message) from failure
+        queued = 0 if options["no_thumbnails"] else self.thumbnails_queue()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo catalog: {report.summary()}; {markers} intro and credits markers"
+                f"Demo catalog: {report.summary()}; {markers} intro and credits markers; "
+                f"seek-bar thumbnails queued for {queued} video(s)"
             )
+        )
+
+    def thumbnails_queue(self) -> int:
+        """The worker builds the demo's thumbnails (catalog.tasks.build_trickplay). Videos
+        whose thumbnails are built or queued already are left alone: a second run queues
+        nothing."""
+        built = set(
+            TrickplayTrack.objects.exclude(status=TrickplayStatus.FAILED).values_list(
+                "video_id", flat=True
+            )
+        )
+        return trickplay.trickplay_request(
+            video_ids=[pk for pk in trickplay.local_origin_video_ids() if pk not in built]
         )

@@ -6,8 +6,7 @@ from uuid import UUID
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog import trickplay
-from catalog.models import StreamSource, TrickplayStatus, Video
-from streaming_portal.infra.origin import origin_relative_path
+from catalog.models import TrickplayStatus, Video
 from streaming_portal.infra.progress import for_command as progress_bar
 
 
@@ -31,11 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["all"]:
-            ids = [
-                stream.video_id
-                for stream in StreamSource.objects.filter(is_primary=True).order_by("video_id")
-                if origin_relative_path(str(stream.stream_url)) is not None
-            ]
+            ids = trickplay.local_origin_video_ids()
         else:
             if not Video.objects.filter(pk=options["video_id"]).exists():
                 raise CommandError(f"No movie or episode has the id {options['video_id']}.")
