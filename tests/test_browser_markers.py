@@ -136,7 +136,11 @@ def test_it_offers_to_skip_the_intro_hides_the_offer_and_skips_on_click(
         page.keyboard.press("Enter")
         expect_video(page, "video.currentTime >= 80 && !video.seeking")
         expect(skip).to_be_hidden()
+        # The focus it had stays in the player, where the shortcuts work, not on the page.
+        expect(page.locator("#player")).to_be_focused()
         snap(page, "04-after-the-intro")
+        page.keyboard.press("k")
+        expect_video(page, "video.paused")
 
 
 def test_it_asks_whether_anyone_is_still_watching_after_a_stretch_untouched(

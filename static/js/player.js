@@ -246,6 +246,7 @@
   function withdrawNext() {
     if (!nextPanel || nextPanel.hidden) { return; }
     clearInterval(nextTimer);
+    if (nextPanel.contains(document.activeElement)) { root.focus({ preventScroll: true }); }
     nextPanel.hidden = true;
   }
 
