@@ -7,6 +7,18 @@
   browser sends them back, quotes included.
 
 Both answer an ``EdgeAnswer``; tests never look at which edge answered.
+
+The fixtures at the end (``edge``, ``household``, ``local_movie``, ``origin``) are for the
+modules that test both edges. Each is defined as ``fixture_<name>`` with ``name="<name>"``, so a
+module imports it by that name and its tests still ask for ``edge`` without shadowing an import::
+
+    from tests.edges import (
+        fixture_edge,  # noqa: F401 - a fixture
+        fixture_household,  # noqa: F401 - a fixture
+        ...
+    )
+
+Import ``household`` with the others: conftest's own is on ``db``, which the nginx runs cannot use.
 """
 
 from __future__ import annotations
@@ -21,20 +33,23 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from pytest_django import Settings
 
 from bench.environment import free_port
 from catalog.models import Movie
-from deploy.nginx_edge import Nginx, user_directive
+from deploy.nginx_edge import MISSING, Nginx, nginx_binary, user_directive
 from playback import live
 from playback.edge_config import EdgeLayout, edge_config_write
 from playback.revocations import markers_write, revocations_since
+from tests.cast import Household, demo_household_create
 from tests.factories import CaptionTrackFactory, MovieFactory, StreamSourceFactory
 
 PLAYLIST = b"#EXTM3U\n#EXT-X-VERSION:3\n#EXTINF:4.0,\n720p/seg0.ts\n#EXT-X-ENDLIST\n"
 SEGMENT = bytes(range(188)) * 4
 CAPTIONS = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n"
 OUTSIDE = b"a file outside the origin"
+NEEDS_NGINX = pytest.mark.skipif(nginx_binary() is None, reason=MISSING)
 
 
 @dataclass(frozen=True)
@@ -190,3 +205,40 @@ def edge_running(
         yield server
     finally:
         server.stop()
+
+
+def start(client: Client, movie: Movie) -> str:
+    """A playback session of ``movie`` for the signed-in ``client``: its id."""
+    response = client.post(
+        reverse("playback:start", args=[movie.pk]), "{}", content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    return str(response.json()["session_id"])
+
+
+# --- Fixtures, imported by name (see the module's docstring) ------------------------------------
+
+
+@pytest.fixture(name="household")
+def fixture_household(transactional_db: None) -> Household:
+    """Committed rows: the nginx edge hands captions and thumbs to the live server, another
+    thread, which never sees an uncommitted test transaction."""
+    return demo_household_create()
+
+
+@pytest.fixture(name="origin")
+def fixture_origin(settings: Settings, tmp_path: Path) -> Path:
+    return local_origin_create(settings, tmp_path)
+
+
+@pytest.fixture(name="local_movie")
+def fixture_local_movie(settings: Settings, origin: Path, household: Household) -> Movie:
+    return local_movie_create(settings, origin)
+
+
+@pytest.fixture(name="edge", params=["django", pytest.param("nginx", marks=NEEDS_NGINX)])
+def fixture_edge(
+    request: pytest.FixtureRequest, origin: Path, tmp_path: Path, settings: Settings
+) -> Iterator[Edge]:
+    """Each edge in turn (ids ``[django]`` and ``[nginx]``); the nginx run is skipped without it."""
+    yield from edge_running(request.param, request, tmp_path / "edge", settings)

@@ -32,6 +32,7 @@ from playback.views import TOKEN_COOKIE
 from tests.cast import Household, demo_household_create, sign_in
 from tests.edges import (
     CAPTIONS,
+    NEEDS_NGINX,
     OUTSIDE,
     PLAYLIST,
     SEGMENT,
@@ -40,14 +41,16 @@ from tests.edges import (
     EdgeAnswer,
     NginxEdge,
     edge_running,
-    local_movie_create,
-    local_origin_create,
+    fixture_edge,  # noqa: F401 - a fixture
+    fixture_household,  # noqa: F401 - a fixture
+    fixture_local_movie,  # noqa: F401 - a fixture
+    fixture_origin,  # noqa: F401 - a fixture
+    start,
 )
 from tests.factories import CaptionTrackFactory, MovieFactory
 
 OLD_KEY = "t1:tests-only-stream-signing-secret"
 NEW_KEY = "t2:a-newer-stream-signing-secret"
-NEEDS_NGINX = pytest.mark.skipif(nginx_binary() is None, reason=MISSING)
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -56,37 +59,6 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 def _one_signing_key(settings: Settings) -> None:
     settings.STREAM_SIGNING_KEYS = [OLD_KEY]
     settings.STREAM_TOKEN_TTL_SECONDS = 240
-
-
-@pytest.fixture
-def household(transactional_db: None) -> Household:
-    """Committed rows: the nginx edge hands captions to the live server, another thread."""
-    return demo_household_create()
-
-
-@pytest.fixture
-def origin(settings: Settings, tmp_path: Path) -> Path:
-    return local_origin_create(settings, tmp_path)
-
-
-@pytest.fixture
-def local_movie(settings: Settings, origin: Path, household: Household) -> Movie:
-    return local_movie_create(settings, origin)
-
-
-@pytest.fixture(params=["django", pytest.param("nginx", marks=NEEDS_NGINX)])
-def edge(
-    request: pytest.FixtureRequest, origin: Path, tmp_path: Path, settings: Settings
-) -> Iterator[Edge]:
-    yield from edge_running(request.param, request, tmp_path / "edge", settings)
-
-
-def start(client: Client, movie: Movie) -> str:
-    response = client.post(
-        reverse("playback:start", args=[movie.pk]), "{}", content_type="application/json"
-    )
-    assert response.status_code == 201, response.content
-    return str(response.json()["session_id"])
 
 
 def refusal(answer: EdgeAnswer) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,16 @@ from django.urls import reverse
 from pytest_django import Settings
 
 from catalog.models import Movie
-from deploy.nginx_edge import MISSING, nginx_binary
-from tests.cast import Household, demo_household_create
-from tests.edges import SEGMENT, Edge, edge_running, local_origin_create
+from tests.cast import Household
+from tests.edges import (
+    SEGMENT,
+    Edge,
+    fixture_edge,  # noqa: F401 - a fixture
+    fixture_household,  # noqa: F401 - a fixture
+    fixture_origin,  # noqa: F401 - a fixture
+)
 from tests.factories import CaptionTrackFactory, MovieFactory, StreamSourceFactory
 
-NEEDS_NGINX = pytest.mark.skipif(nginx_binary() is None, reason=MISSING)
 SEGMENT_SECONDS = 4
 MINUTES = 120
 SEGMENTS = MINUTES * 60 // SEGMENT_SECONDS  # 1,800 per rendition
@@ -38,16 +41,6 @@ VARIANTS = ("720p", "360p")
 @pytest.fixture(autouse=True)
 def _short_tokens(settings: Settings) -> None:
     settings.STREAM_TOKEN_TTL_SECONDS = TOKEN_SECONDS
-
-
-@pytest.fixture
-def household(transactional_db: None) -> Household:
-    return demo_household_create()
-
-
-@pytest.fixture
-def origin(settings: Settings, tmp_path: Path) -> Path:
-    return local_origin_create(settings, tmp_path)
 
 
 @pytest.fixture
@@ -76,13 +69,6 @@ def long_movie(settings: Settings, origin: Path, household: Household) -> Movie:
     (folder / "master.m3u8").write_text("\n".join([*master, ""]))
     (folder / "en.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:02.000\nDeparture\n")
     return movie
-
-
-@pytest.fixture(params=["django", pytest.param("nginx", marks=NEEDS_NGINX)])
-def edge(
-    request: pytest.FixtureRequest, origin: Path, tmp_path: Path, settings: Settings
-) -> Iterator[Edge]:
-    yield from edge_running(request.param, request, tmp_path / "edge", settings)
 
 
 class Player:

@@ -7,7 +7,6 @@ same message. Through both edges: nginx hands captions to the portal, which conv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,16 @@ from pytest_django import Settings
 from catalog import media_checks
 from catalog.models import CaptionTrack, Movie
 from catalog.ttml import TtmlRefused, ttml_as_webvtt
-from deploy.nginx_edge import MISSING, nginx_binary
-from tests.cast import Household, demo_household_create
-from tests.edges import Edge, edge_running, local_movie_create, local_origin_create
+from tests.edges import (
+    Edge,
+    fixture_edge,  # noqa: F401 - a fixture
+    fixture_household,  # noqa: F401 - a fixture
+    fixture_local_movie,  # noqa: F401 - a fixture
+    fixture_origin,  # noqa: F401 - a fixture
+    start,
+)
 from tests.factories import CaptionTrackFactory, MovieFactory
-from tests.test_edge_tokens import start
 
-NEEDS_NGINX = pytest.mark.skipif(nginx_binary() is None, reason=MISSING)
 NS = 'xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"'
 GOOD = f"""<?xml version="1.0" encoding="utf-8"?>
 <tt {NS} ttp:frameRate="25" ttp:tickRate="10000000" xml:lang="fr">
@@ -101,28 +103,6 @@ def escape(text: str) -> str:
 
 
 # --- Through the edges -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def household(transactional_db: None) -> Household:
-    return demo_household_create()
-
-
-@pytest.fixture
-def origin(settings: Settings, tmp_path: Path) -> Path:
-    return local_origin_create(settings, tmp_path)
-
-
-@pytest.fixture
-def local_movie(settings: Settings, origin: Path, household: Household) -> Movie:
-    return local_movie_create(settings, origin)
-
-
-@pytest.fixture(params=["django", pytest.param("nginx", marks=NEEDS_NGINX)])
-def edge(
-    request: pytest.FixtureRequest, origin: Path, tmp_path: Path, settings: Settings
-) -> Iterator[Edge]:
-    yield from edge_running(request.param, request, tmp_path / "edge", settings)
 
 
 def ttml_track(settings: Settings, origin: Path, movie: Movie, name: str, body: str) -> str:
