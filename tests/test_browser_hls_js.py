@@ -32,6 +32,7 @@ from accounts.services import demo_household
 from catalog import demo
 from catalog.importer import import_catalog
 from catalog.models import Movie
+from playback import edge
 from tests.browsers import BrowserLaunch, browser_context, failed_responses, sign_in
 from tests.factories import UserFactory
 
@@ -48,8 +49,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("plain_http_cookies",
 
 
 @pytest.fixture
-def hls_js(settings: Settings, tmp_path: Path) -> None:
-    """hls.js in a static folder of its own, as ``make player-deps`` installs it."""
+def hls_js(settings: Settings, tmp_path: Path) -> Iterator[None]:
+    """hls.js in a static folder of its own, as ``make player-deps`` installs it. The watch
+    page asks once per process whether it is there (playback/edge.py): asked again here, and
+    after, so that the next tests have the browser's own HLS again."""
     if not HLS_JS.is_file() and shutil.which("npm"):
         subprocess.run(["make", "hls-deps"], check=True, cwd=ROOT)  # noqa: S607
     if not HLS_JS.is_file():
@@ -58,6 +61,9 @@ def hls_js(settings: Settings, tmp_path: Path) -> None:
     vendor.mkdir(parents=True)
     shutil.copy(HLS_JS, vendor / "hls.min.js")
     settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, tmp_path / "static"]
+    edge.hls_js_available.cache_clear()
+    yield
+    edge.hls_js_available.cache_clear()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""In a real Chromium: the player's own controls over the video (static/js/player.js).
+"""In a real Chromium: the player's own controls over the video (static/js/player_controls.js,
+player_menus.js).
 
 Keyboard shortcuts, the captions menu, the seek bar's words for screen readers, and the
 controls that step aside while a title plays and come back when the mouse moves. The title is

@@ -1,6 +1,10 @@
 /* The portal's player: starts a viewing session, plays HLS (natively where the browser can,
    with hls.js where it was installed), resumes, reports its position, renews its stream
-   token, and says in plain words what went wrong. No framework, no CDN. */
+   token, and says in plain words what went wrong. No framework, no CDN.
+
+   What the viewer touches is built on window.portalPlayer by the scripts after this one:
+   player_menus.js (captions and audio), player_controls.js (the bar, keys, touch),
+   player_markers.js (skip intro, credits, "still watching") and player_trickplay.js. */
 (function () {
   "use strict";
 
@@ -155,11 +159,10 @@
   }
 
   // The server chose the track to show (playback/caption_choice.py: the profile's language,
-  // else the editor's default, else none); show exactly that one. The viewer may change it
-  // from the player's menu afterwards, and that choice stands for this viewing.
+  // else the editor's default, else none): its track is marked default, so that Chromium's
+  // automatic selection picks ours; the captions menu (player_menus.js) shows exactly that one
+  // once the media is known, and the viewer may change it there.
   function addCaptions(captions, selected) {
-    captionChoice = selected || null;
-    lastCaption = captionChoice || defaultCaption(captions);
     captions.forEach(function (caption) {
       var track = document.createElement("track");
       track.kind = "subtitles";
@@ -169,13 +172,6 @@
       if (caption.language_code === selected) { track["default"] = true; }
       video.appendChild(track);
     });
-    buildCaptionsMenu(captions);
-    function apply() { showCaption(captionChoice); }
-    // Not at once: Chromium's automatic selection runs after the tracks are added and, once
-    // any track shows, turns on the first track no script has set (a second file fetched,
-    // two tracks showing). The default attribute above makes it pick ours; this is the
-    // backstop once the media is known.
-    video.addEventListener("loadedmetadata", apply, { once: true });
   }
 
   function sameLanguage(lang, wanted) {
@@ -209,6 +205,31 @@
       for (var j = 0; j < tracks.length; j++) { tracks[j].enabled = j === match; }
     }, { once: true });
   }
+
+  // Audio: hls.js's renditions, or the browser's own audio tracks (Safari), when 2 or more.
+  function audioChoices() {
+    var choices = [];
+    var i;
+    if (hls) {
+      for (i = 0; i < hls.audioTracks.length; i++) {
+        choices.push({ label: hls.audioTracks[i].name || hls.audioTracks[i].lang || "Track " + (i + 1), on: hls.audioTrack === i });
+      }
+    } else if (video.audioTracks) {
+      for (i = 0; i < video.audioTracks.length; i++) {
+        var track = video.audioTracks[i];
+        choices.push({ label: track.label || track.language || "Track " + (i + 1), on: track.enabled });
+      }
+    }
+    return choices;
+  }
+
+  function chooseAudioTrack(index) {
+    if (hls) { hls.audioTrack = index; return; }
+    for (var j = 0; j < video.audioTracks.length; j++) { video.audioTracks[j].enabled = j === index; }
+  }
+
+  // The menus (player_menus.js) rebuild the audio menu on this event.
+  function announceAudio() { root.dispatchEvent(new CustomEvent("player:audio")); }
 
   // After an episode: what plays next (the page names it, playback/next_episode.py). With
   // autoplay on, a countdown the viewer can skip or cancel; off (or cancelled), a button.
@@ -281,8 +302,8 @@
       hls.on(window.Hls.Events.ERROR, function (_, data) {
         if (data.fatal) { pendingErrors.push("hls_" + data.type); showError("media_error"); }
       });
-      hls.on(window.Hls.Events.AUDIO_TRACKS_UPDATED, buildAudioMenu);
-      hls.on(window.Hls.Events.AUDIO_TRACK_SWITCHED, buildAudioMenu);
+      hls.on(window.Hls.Events.AUDIO_TRACKS_UPDATED, announceAudio);
+      hls.on(window.Hls.Events.AUDIO_TRACK_SWITCHED, announceAudio);
       hls.loadSource(playlist);
       hls.attachMedia(video);
       return true;
@@ -304,7 +325,6 @@
 
   function begin(data) {
     session = data;
-    if (data.duration_seconds > 0) { knownDuration = data.duration_seconds; showTime(); }
     addCaptions(data.captions, data.selected_caption);
     if (!attach(data.playlist_url)) {
       showError("hls_unsupported");
@@ -326,406 +346,7 @@
     announceStart(data);
   }
 
-  // --- The player's own controls ------------------------------------------------------------
-  // Our bar over the video rather than the browser's: the same on every browser, with the
-  // captions and audio menus the portal knows about, shortcuts, and touch gestures.
-  var SKIP_SECONDS = 10;
-  var HIDE_AFTER_MS = 3000;
-  var DOUBLE_TAP_MS = 300;
-  var controls = document.getElementById("player-controls");
-  var seek = document.getElementById("player-seek");
-  var playedFill = document.getElementById("player-seek-played");
-  var bufferedFill = document.getElementById("player-seek-buffered");
-  var playButton = document.getElementById("player-play");
-  var muteButton = document.getElementById("player-mute");
-  var volume = document.getElementById("player-volume");
-  var fullscreenButton = document.getElementById("player-fullscreen");
-  var captionsButton = document.getElementById("player-captions-button");
-  var captionsMenu = document.getElementById("player-captions-menu");
-  var audioWrap = document.getElementById("player-audio-wrap");
-  var audioButton = document.getElementById("player-audio-button");
-  var audioMenu = document.getElementById("player-audio-menu");
-  var knownDuration = 0;
-  var scrubbing = false;
-  var captionChoice = null;   // the language shown now, null for off
-  var lastCaption = null;     // what "c" turns back on
-  var hideTimer = null;
-
-  function clock(seconds) {
-    var total = Math.max(0, Math.floor(seconds || 0));
-    var h = Math.floor(total / 3600);
-    var m = Math.floor((total % 3600) / 60);
-    var s = total % 60;
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s);
-  }
-
-  function duration() {
-    return isFinite(video.duration) && video.duration > 0 ? video.duration : knownDuration;
-  }
-
-  function showTime() {
-    var total = duration();
-    var now = scrubbing ? parseFloat(seek.value) : video.currentTime || 0;
-    seek.max = String(total || 0);
-    if (!scrubbing) { seek.value = String(now); }
-    seek.setAttribute("aria-valuetext", clock(now) + " of " + clock(total));
-    document.getElementById("player-current").textContent = clock(now);
-    document.getElementById("player-duration").textContent = clock(total);
-    playedFill.style.width = (total ? Math.min(100, 100 * now / total) : 0) + "%";
-    var buffered = 0;
-    for (var i = 0; i < video.buffered.length; i++) {
-      if (video.buffered.start(i) <= now + 0.5) { buffered = Math.max(buffered, video.buffered.end(i)); }
-    }
-    bufferedFill.style.width = (total ? Math.min(100, 100 * buffered / total) : 0) + "%";
-  }
-
-  function seekTo(seconds) {
-    var total = duration();
-    video.currentTime = Math.max(0, total ? Math.min(seconds, total - 0.1) : seconds);
-    showTime();
-  }
-
-  function skip(seconds) { seekTo((video.currentTime || 0) + seconds); }
-
-  function togglePlay() {
-    if (video.paused || video.ended) {
-      var attempt = video.play();
-      if (attempt && attempt.catch) { attempt.catch(function () { /* not ready yet */ }); }
-    } else {
-      video.pause();
-    }
-  }
-
-  function showPlayState() {
-    var playing = !video.paused && !video.ended;
-    root.classList.toggle("is-paused", !playing);
-    playButton.setAttribute("aria-label", playing ? "Pause" : "Play");
-    revealControls();
-  }
-
-  function setVolume(level) {
-    video.volume = Math.max(0, Math.min(1, Math.round(level * 100) / 100));
-    video.muted = video.volume === 0;
-  }
-
-  function showVolume() {
-    var silent = video.muted || video.volume === 0;
-    root.classList.toggle("is-muted", silent);
-    muteButton.setAttribute("aria-label", silent ? "Unmute" : "Mute");
-    volume.value = String(video.muted ? 0 : video.volume);
-    volume.setAttribute("aria-valuetext", (video.muted ? 0 : Math.round(video.volume * 100)) + "%");
-  }
-
-  function toggleMute() {
-    if (video.muted || video.volume === 0) {
-      if (video.volume === 0) { video.volume = 0.5; }
-      video.muted = false;
-    } else {
-      video.muted = true;
-    }
-  }
-
-  function fullscreenElement() { return document.fullscreenElement || document.webkitFullscreenElement || null; }
-
-  function toggleFullscreen() {
-    if (fullscreenElement()) {
-      (document.exitFullscreen || document.webkitExitFullscreen).call(document);
-      return;
-    }
-    if (root.requestFullscreen) {
-      var asked = root.requestFullscreen();
-      if (asked && asked.catch) { asked.catch(function () { /* refused: stay as we are */ }); }
-    } else if (root.webkitRequestFullscreen) {
-      root.webkitRequestFullscreen();
-    } else if (video.webkitEnterFullscreen) {
-      video.webkitEnterFullscreen();  // iPhone: only the video element may go fullscreen
-    }
-  }
-
-  function showFullscreen() {
-    var on = !!fullscreenElement();
-    root.classList.toggle("is-fullscreen", on);
-    fullscreenButton.setAttribute("aria-label", on ? "Exit fullscreen" : "Enter fullscreen");
-  }
-
-  // Controls: shown on any pointer movement, hidden after a while of none while playing,
-  // never hidden while paused, while a menu is open, or while the keyboard is inside them.
-  function keyboardInside() {
-    try {
-      return !!root.querySelector(".player-top :focus-visible, .player-controls :focus-visible");
-    } catch (error) {  // a browser without :focus-visible: any focus inside counts
-      return controls.contains(document.activeElement);
-    }
-  }
-
-  function keepControls() {
-    return video.paused || video.ended || !captionsMenu.hidden || !audioMenu.hidden ||
-      keyboardInside() || root.classList.contains("is-scrubbing");
-  }
-
-  function hideControls() {
-    clearTimeout(hideTimer);
-    if (keepControls()) { return; }
-    root.classList.add("controls-hidden");
-  }
-
-  function revealControls() {
-    root.classList.remove("controls-hidden");
-    clearTimeout(hideTimer);
-    hideTimer = setTimeout(hideControls, HIDE_AFTER_MS);
-  }
-
-  // --- Menus (captions, audio): role=menu of menuitemradio buttons -------------------------
-  function menuItems(menu) { return Array.prototype.slice.call(menu.querySelectorAll("[role=menuitemradio]")); }
-
-  function openMenu(menu, button) {
-    closeMenus();
-    menu.hidden = false;
-    button.setAttribute("aria-expanded", "true");
-    var items = menuItems(menu);
-    var checked = items.filter(function (item) { return item.getAttribute("aria-checked") === "true"; })[0];
-    (checked || items[0]).focus();
-    revealControls();
-  }
-
-  function closeMenu(menu, button, refocus) {
-    if (menu.hidden) { return; }
-    menu.hidden = true;
-    button.setAttribute("aria-expanded", "false");
-    if (refocus) { button.focus(); }
-  }
-
-  function closeMenus() {
-    closeMenu(captionsMenu, captionsButton, false);
-    closeMenu(audioMenu, audioButton, false);
-  }
-
-  function wireMenu(menu, button) {
-    button.addEventListener("click", function () {
-      if (menu.hidden) { openMenu(menu, button); } else { closeMenu(menu, button, true); }
-    });
-    button.addEventListener("keydown", function (event) {
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        event.preventDefault();
-        event.stopPropagation();
-        openMenu(menu, button);
-      }
-    });
-    // The menu's own keys stay in the menu: arrows move, Escape closes, Tab leaves.
-    menu.addEventListener("keydown", function (event) {
-      var items = menuItems(menu);
-      var at = items.indexOf(document.activeElement);
-      var to = null;
-      if (event.key === "ArrowDown") { to = (at + 1) % items.length; }
-      else if (event.key === "ArrowUp") { to = (at - 1 + items.length) % items.length; }
-      else if (event.key === "Home") { to = 0; }
-      else if (event.key === "End") { to = items.length - 1; }
-      else if (event.key === "Escape") { event.preventDefault(); closeMenu(menu, button, true); }
-      else if (event.key === "Tab") { closeMenu(menu, button, false); return; }
-      if (to !== null) { event.preventDefault(); items[to].focus(); }
-      event.stopPropagation();
-    });
-  }
-
-  function menuItem(menu, label, checked, choose) {
-    var item = document.createElement("button");
-    item.type = "button";
-    item.className = "player-menu-item";
-    item.setAttribute("role", "menuitemradio");
-    item.setAttribute("aria-checked", checked ? "true" : "false");
-    item.tabIndex = -1;
-    item.textContent = label;
-    item.addEventListener("click", function () {
-      menuItems(menu).forEach(function (other) { other.setAttribute("aria-checked", other === item ? "true" : "false"); });
-      choose();
-      closeMenus();
-      (menu === captionsMenu ? captionsButton : audioButton).focus();
-    });
-    menu.appendChild(item);
-    return item;
-  }
-
-  function defaultCaption(captions) {
-    var chosen = captions.filter(function (caption) { return caption["default"]; })[0] || captions[0];
-    return chosen ? chosen.language_code : null;
-  }
-
-  // Exactly one track shows (or none): a second "showing" track would fetch a second file.
-  function showCaption(language) {
-    captionChoice = language || null;
-    if (captionChoice) { lastCaption = captionChoice; }
-    var shown = false;
-    for (var i = 0; i < video.textTracks.length; i++) {
-      var track = video.textTracks[i];
-      var wanted = !shown && !!captionChoice && track.language === captionChoice;
-      track.mode = wanted ? "showing" : "disabled";
-      shown = shown || wanted;
-    }
-    menuItems(captionsMenu).forEach(function (item) {
-      item.setAttribute("aria-checked", (item.dataset.language || null) === captionChoice ? "true" : "false");
-    });
-    root.classList.toggle("has-captions-on", !!captionChoice);
-  }
-
-  function buildCaptionsMenu(captions) {
-    captionsMenu.textContent = "";
-    menuItem(captionsMenu, "Off", !captionChoice, function () { showCaption(null); });
-    captions.forEach(function (caption) {
-      var item = menuItem(captionsMenu, caption.label, caption.language_code === captionChoice,
-        function () { showCaption(caption.language_code); });
-      item.dataset.language = caption.language_code;
-    });
-    document.getElementById("player-captions-wrap").hidden = captions.length === 0;
-  }
-
-  function toggleCaptions() { showCaption(captionChoice ? null : lastCaption); }
-
-  // Audio: hls.js's renditions, or the browser's own audio tracks (Safari), when 2 or more.
-  function audioChoices() {
-    var choices = [];
-    var i;
-    if (hls) {
-      for (i = 0; i < hls.audioTracks.length; i++) {
-        choices.push({ label: hls.audioTracks[i].name || hls.audioTracks[i].lang || "Track " + (i + 1), on: hls.audioTrack === i });
-      }
-    } else if (video.audioTracks) {
-      for (i = 0; i < video.audioTracks.length; i++) {
-        var track = video.audioTracks[i];
-        choices.push({ label: track.label || track.language || "Track " + (i + 1), on: track.enabled });
-      }
-    }
-    return choices;
-  }
-
-  function chooseAudioTrack(index) {
-    if (hls) { hls.audioTrack = index; return; }
-    for (var j = 0; j < video.audioTracks.length; j++) { video.audioTracks[j].enabled = j === index; }
-  }
-
-  function buildAudioMenu() {
-    var choices = audioChoices();
-    var open = !audioMenu.hidden;
-    audioWrap.hidden = choices.length < 2;
-    if (choices.length < 2) { closeMenu(audioMenu, audioButton, false); return; }
-    audioMenu.textContent = "";
-    choices.forEach(function (choice, index) {
-      menuItem(audioMenu, choice.label, choice.on, function () { chooseAudioTrack(index); });
-    });
-    if (open) { openMenu(audioMenu, audioButton); }
-  }
-
-  wireMenu(captionsMenu, captionsButton);
-  wireMenu(audioMenu, audioButton);
-  document.addEventListener("pointerdown", function (event) {
-    if (!event.target.closest || !event.target.closest(".player-menu-wrap")) { closeMenus(); }
-  });
-
-  // --- Buttons, seek bar, volume ------------------------------------------------------------
-  playButton.addEventListener("click", togglePlay);
-  document.getElementById("player-rewind").addEventListener("click", function () { skip(-SKIP_SECONDS); });
-  document.getElementById("player-forward").addEventListener("click", function () { skip(SKIP_SECONDS); });
-  muteButton.addEventListener("click", toggleMute);
-  fullscreenButton.addEventListener("click", toggleFullscreen);
-  document.getElementById("player-state").addEventListener("click", togglePlay);
-
-  seek.addEventListener("input", function () {
-    scrubbing = true;
-    root.classList.add("is-scrubbing");
-    showTime();
-    video.currentTime = parseFloat(seek.value);
-  });
-  seek.addEventListener("change", function () {
-    scrubbing = false;
-    root.classList.remove("is-scrubbing");
-    showTime();
-  });
-  // The slider's own arrow keys would move by a hair; ±5 s (PageUp/PageDown a minute) instead.
-  seek.addEventListener("keydown", function (event) {
-    var by = { ArrowLeft: -5, ArrowRight: 5, ArrowDown: -5, ArrowUp: 5, PageDown: -60, PageUp: 60 }[event.key];
-    if (by) { event.preventDefault(); event.stopPropagation(); skip(by); return; }
-    if (event.key === "Home") { event.preventDefault(); seekTo(0); }
-    if (event.key === "End") { event.preventDefault(); seekTo(duration()); }
-  });
-  volume.addEventListener("input", function () { setVolume(parseFloat(volume.value)); });
-
-  ["timeupdate", "durationchange", "progress", "loadedmetadata", "seeking"].forEach(function (name) {
-    video.addEventListener(name, showTime);
-  });
-  ["play", "pause", "ended", "playing"].forEach(function (name) { video.addEventListener(name, showPlayState); });
-  video.addEventListener("volumechange", showVolume);
-  video.addEventListener("loadedmetadata", buildAudioMenu);
-  if (video.audioTracks && video.audioTracks.addEventListener) {
-    video.audioTracks.addEventListener("addtrack", buildAudioMenu);
-    video.audioTracks.addEventListener("change", buildAudioMenu);
-  }
-  document.addEventListener("fullscreenchange", showFullscreen);
-  document.addEventListener("webkitfullscreenchange", showFullscreen);
-
-  // --- Pointer and touch --------------------------------------------------------------------
-  // A mouse click on the picture plays or pauses; a tap shows or hides the controls, and a
-  // double tap on the left or right half skips back or forward.
-  var lastTap = 0;
-  var tapTimer = null;
-  root.addEventListener("pointermove", function (event) {
-    if (event.pointerType !== "touch") { revealControls(); }
-  });
-  root.addEventListener("mouseleave", hideControls);
-  root.addEventListener("focusin", revealControls);
-  video.addEventListener("pointerup", function (event) {
-    if (event.pointerType === "mouse") { togglePlay(); return; }
-    var now = Date.now();
-    if (now - lastTap < DOUBLE_TAP_MS) {
-      clearTimeout(tapTimer);
-      lastTap = 0;
-      var box = video.getBoundingClientRect();
-      skip(event.clientX < box.left + box.width / 2 ? -SKIP_SECONDS : SKIP_SECONDS);
-      revealControls();
-      return;
-    }
-    lastTap = now;
-    tapTimer = setTimeout(function () {
-      if (root.classList.contains("controls-hidden")) { revealControls(); } else { hideControls(); }
-    }, DOUBLE_TAP_MS);
-  });
-  video.addEventListener("dblclick", function (event) { event.preventDefault(); toggleFullscreen(); });
-
-  // --- Keyboard -----------------------------------------------------------------------------
-  function typing(target) {
-    if (!target || !target.closest) { return false; }
-    if (target.isContentEditable || target.closest("textarea, select")) { return true; }
-    return target.tagName === "INPUT" && target.type !== "range";
-  }
-
-  document.addEventListener("keydown", function (event) {
-    var target = event.target;
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) { return; }
-    if (typing(target) || (target.closest && target.closest("[role=menu]"))) { return; }
-    // Space and Enter on a focused button or link press it; the page's shortcut would repeat it.
-    var pressable = target.closest && target.closest("button, a");
-    var onVolume = target === volume;
-    var handled = true;
-    switch (event.key) {
-      case " ":
-      case "Spacebar":
-        if (pressable) { return; }
-        togglePlay();
-        break;
-      case "k": case "K": togglePlay(); break;
-      case "ArrowLeft": if (onVolume) { return; } skip(event.shiftKey ? -5 : -SKIP_SECONDS); break;
-      case "ArrowRight": if (onVolume) { return; } skip(event.shiftKey ? 5 : SKIP_SECONDS); break;
-      case "ArrowUp": if (onVolume) { return; } video.muted = false; setVolume(video.volume + 0.1); break;
-      case "ArrowDown": if (onVolume) { return; } setVolume(video.volume - 0.1); break;
-      case "f": case "F": toggleFullscreen(); break;
-      case "c": case "C": toggleCaptions(); break;
-      case "m": case "M": toggleMute(); break;
-      case "Escape": closeMenus(); handled = false; break;
-      default: handled = false;
-    }
-    if (handled) { event.preventDefault(); revealControls(); }
-  });
-
-  // --- What other scripts build on (player_markers.js, player_trickplay.js) ------------------
+  // --- What the other scripts build on (see the top) -----------------------------------------
   var started = null;
   var startCallbacks = [];
 
@@ -748,19 +369,21 @@
     engine: function () { return hls ? "hls.js" : "native"; },
     levels: function () { return hls ? hls.levels.length : 0; },
     chooseLevel: function (index) { if (hls) { hls.currentLevel = index; } },
-    level: function () { return hls ? hls.currentLevel : -1; }
+    level: function () { return hls ? hls.currentLevel : -1; },
+    audioChoices: audioChoices,
+    chooseAudioTrack: chooseAudioTrack
   };
-
-  showPlayState();
-  showVolume();
-  showFullscreen();
-  showTime();
 
   video.addEventListener("pause", function () { if (!video.ended) { heartbeat("pause"); } });
   video.addEventListener("play", function () { root.classList.add("is-playing"); withdrawNext(); });
   video.addEventListener("pause", function () { root.classList.remove("is-playing"); });
   video.addEventListener("seeked", function () { heartbeat("seek"); });
   video.addEventListener("ended", function () { heartbeat("ended"); leave("ended"); showNextEpisode(); });
+  video.addEventListener("loadedmetadata", announceAudio);
+  if (video.audioTracks && video.audioTracks.addEventListener) {
+    video.audioTracks.addEventListener("addtrack", announceAudio);
+    video.audioTracks.addEventListener("change", announceAudio);
+  }
   video.addEventListener("error", function () {
     if (ended) { return; }
     var code = video.error ? "media_err_" + video.error.code : "media_err";
