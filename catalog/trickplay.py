@@ -52,7 +52,7 @@ class GenerationFailed(Exception):  # noqa: N818 - reads as a sentence
 
 
 def ffmpeg_binary() -> str:
-    """The ffmpeg the imageio-ffmpeg wheel ships, as catalog/demo.py encodes with it."""
+    """The ffmpeg the imageio-ffmpeg wheel ships, as catalog/demo_media.py encodes with it."""
     import imageio_ffmpeg  # noqa: PLC0415 - installed with the embedded extra
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
@@ -230,14 +230,24 @@ def trickplay_validate(*, video_id: UUID | str) -> Outcome | None:
 def trickplay_build(*, video_id: UUID | str) -> Outcome | None:
     """What the worker does: check the editor's URL if there is one, else generate."""
     track = TrickplayTrack.objects.filter(video_id=video_id).only("trickplay_url").first()
-    if track is not None and track.trickplay_url and not _generated(track.trickplay_url):
+    if track is not None and track.trickplay_url and not is_generated_url(track.trickplay_url):
         return trickplay_validate(video_id=video_id)
     return trickplay_generate(video_id=video_id)
 
 
-def _generated(url: str) -> bool:
+def is_generated_url(url: str) -> bool:
+    """Whether ``url`` is a track the worker generated (the ``thumbs/`` folder in the local
+    origin), rather than an editor's own. The export carries only an editor's own."""
     relative = origin_relative_path(url)
     return relative is not None and relative.endswith(f"/{FOLDER}/{VTT_NAME}")
+
+
+def editors_own_url(track: TrickplayTrack | None) -> str | None:
+    """The URL of an editor's own track; None for no track, one still to be generated, or
+    one the worker generated (its URL and status are the build's, not the editor's)."""
+    if track is None or not track.trickplay_url or is_generated_url(track.trickplay_url):
+        return None
+    return str(track.trickplay_url)
 
 
 def _record(video: Video, outcome: Outcome, *, url: str) -> None:

@@ -19,7 +19,7 @@ from django.conf import settings as django_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog import demo
+from catalog import demo_media
 from catalog.hls import (
     ERROR,
     KNOWN_TAGS,
@@ -1345,8 +1345,8 @@ TWO_MINUTES = "hls-rules-two-minutes"  # a demo title long enough for a disconti
 @pytest.fixture(scope="session")
 def media_root() -> Path:
     root = Path(django_settings.LOCAL_ORIGIN_ROOT)
-    demo.encode_loops(root)  # cached across runs
-    demo.write_title_media(root, TWO_MINUTES, 2, ("en",))
+    demo_media.encode_loops(root)  # cached across runs
+    demo_media.write_title_media(root, TWO_MINUTES, 2, ("en",))
     return root
 
 

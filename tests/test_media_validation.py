@@ -29,7 +29,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import demo, tasks
+from catalog import demo_media, tasks
 from catalog.importer import import_catalog
 from catalog.media import caption_track_validate, stream_source_validate
 from catalog.media_checks import Verdict, check_caption, check_stream
@@ -70,8 +70,8 @@ SERIES_CHANGELIST = reverse("admin:catalog_series_changelist")
 def origin_root() -> Path:
     """The tests' origin folder, with the encoded loop and one demo title in it."""
     root = Path(django_settings.LOCAL_ORIGIN_ROOT)
-    demo.encode_loops(root)  # a few seconds the first time, then cached across runs
-    demo.write_title_media(root, DEMO_SLUG, 1, ("en",))
+    demo_media.encode_loops(root)  # a few seconds the first time, then cached across runs
+    demo_media.write_title_media(root, DEMO_SLUG, 1, ("en",))
     return root
 
 
@@ -106,10 +106,14 @@ class Hls:
     ) -> str:
         """A playlist of ``seconds`` (a multiple of the 6 s segments), looping the loop."""
         loop = self.segments(tag)
-        lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{demo.SEGMENT_SECONDS}"]
+        lines = [
+            "#EXTM3U",
+            "#EXT-X-VERSION:3",
+            f"#EXT-X-TARGETDURATION:{demo_media.SEGMENT_SECONDS}",
+        ]
         if kind:
             lines.append(f"#EXT-X-PLAYLIST-TYPE:{kind}")
-        for index in range(seconds // demo.SEGMENT_SECONDS):
+        for index in range(seconds // demo_media.SEGMENT_SECONDS):
             if index and index % len(loop) == 0:
                 lines.append("#EXT-X-DISCONTINUITY")
             lines += loop[index % len(loop)]
@@ -123,7 +127,8 @@ class Hls:
     def serve_master(self, path: str, variants: list[tuple[str, str]]) -> str:
         """A master playlist listing ``(tag, uri)`` variants with the demo's attributes."""
         attributes = {
-            tag: (width, height, bandwidth) for tag, width, height, _, bandwidth in demo.QUALITIES
+            tag: (width, height, bandwidth)
+            for tag, width, height, _, bandwidth in demo_media.QUALITIES
         }
         lines = ["#EXTM3U", "#EXT-X-VERSION:3"]
         for tag, uri in variants:

@@ -21,7 +21,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from catalog import demo, tasks, trickplay
+from catalog import demo_media, tasks, trickplay
 from catalog.models import Movie, TrickplayStatus, TrickplayTrack
 from catalog.trickplay_checks import check_trickplay, image_size
 from tests.admin_forms import change_form, inline_rows
@@ -35,15 +35,15 @@ XYWH = re.compile(r"^(sprite-\d+\.jpg)#xywh=(\d+),(\d+),(\d+),(\d+)$")
 @pytest.fixture(scope="session")
 def origin_root() -> Path:
     root = Path(django_settings.LOCAL_ORIGIN_ROOT)
-    demo.encode_loops(root)
-    demo.write_title_media(root, SLUG, 1, ())
+    demo_media.encode_loops(root)
+    demo_media.write_title_media(root, SLUG, 1, ())
     shutil.rmtree(root / SLUG / "thumbs", ignore_errors=True)
     return root
 
 
 def movie_on_origin(slug: str, minutes: int = 1) -> Movie:
     movie: Movie = MovieFactory.create(media=False, duration_minutes=minutes)
-    StreamSourceFactory(video=movie.video, stream_url=demo.origin_url(f"{slug}/master.m3u8"))
+    StreamSourceFactory(video=movie.video, stream_url=demo_media.origin_url(f"{slug}/master.m3u8"))
     return movie
 
 
@@ -83,7 +83,7 @@ def test_it_generates_a_cue_per_ten_seconds_inside_the_sprite(origin_root: Path)
         assert y + h <= height
     track = TrickplayTrack.objects.get(video=movie.video)
     assert track.status == TrickplayStatus.READY
-    assert track.trickplay_url == demo.origin_url(f"{SLUG}/thumbs/thumbs.vtt")
+    assert track.trickplay_url == demo_media.origin_url(f"{SLUG}/thumbs/thumbs.vtt")
 
 
 @pytest.mark.django_db
