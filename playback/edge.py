@@ -73,6 +73,11 @@ def bad_gateway(message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": "origin_unreachable", "message": message}}, status=502)
 
 
+def stream_url_remember(stream_id: str, url: str) -> None:
+    """Keep a stream's URL the caller has loaded anyway (a session's start): no query later."""
+    _stream_urls[stream_id] = (time.monotonic(), url)
+
+
 def stream_url(stream_id: str) -> str | None:
     """The decrypted origin URL of a stream, cached in this process for a few minutes so
     that segment requests cost no query."""
@@ -83,7 +88,7 @@ def stream_url(stream_id: str) -> str | None:
     if stream is None:
         return None
     url = str(stream.stream_url)
-    _stream_urls[stream_id] = (time.monotonic(), url)
+    stream_url_remember(stream_id, url)
     return url
 
 

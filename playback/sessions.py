@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import JSONObject
 
 from accounts.models import Profile
 from catalog.models import (
@@ -20,9 +23,10 @@ from catalog.models import (
     Video,
     VideoMarker,
 )
-from playback import entitlement, live, rules, tokens
+from playback import edge, entitlement, live, rules, tokens
 from playback.errors import PlaybackRefused
 from playback.models import DeviceType, ViewingSession, WatchProgress
+from streaming_portal.infra.languages import language_name
 
 
 @dataclass(frozen=True)
@@ -101,9 +105,7 @@ def session_start(
     refusal = entitlement.account_refusal(profile)
     if refusal is not None:
         raise refusal
-    stream = (
-        StreamSource.objects.filter(video=video, is_primary=True).only("id", "drm_required").first()
-    )
+    stream = primary_stream(video)
     if stream is None:
         raise PlaybackRefused("no_stream", "This title is not ready to play yet.", status=409)
     now_ms = int(time.time() * 1000)
@@ -147,39 +149,65 @@ def session_start(
     token, expires = tokens.token_issue(
         session_id=session.pk, profile_id=profile.pk, edge_origin=edge_origin, checked=True
     )
+    # The edge will ask for the stream's URL at once (the grant): it has it already.
+    edge.stream_url_remember(str(stream.pk), str(stream.stream_url))
+    acl = tokens.acl_for(session.pk)
     captions = [
         CaptionInfo(
-            language_code=caption.language_code,
-            label=str(caption).replace(" (default)", ""),
-            url=f"{tokens.acl_for(session.pk)}captions/{caption.pk}.vtt",
-            is_default=caption.is_default,
+            language_code=row["language_code"],
+            label=language_name(row["language_code"]),
+            url=f"{acl}captions/{row['pk']}.vtt",
+            is_default=row["is_default"],
         )
         # TTML tracks too: the edge hands every track to the browser as WebVTT.
-        for caption in CaptionTrack.objects.filter(video=video)
+        for row in stream.caption_rows
     ]
-    # One query: the player skips intros and recaps and offers the next episode at the credits.
     markers = [
-        MarkerInfo(kind=kind.lower(), start=start, end=end)
-        for kind, start, end in VideoMarker.objects.filter(video=video)
-        .order_by("start_seconds")
-        .values_list("kind", "start_seconds", "end_seconds")
+        MarkerInfo(kind=row["kind"].lower(), start=row["start"], end=row["end"])
+        for row in stream.marker_rows
     ]
     return PlaybackStart(
         session=session,
         token=token,
         token_expires_at=expires,
-        playlist_url=f"{tokens.acl_for(session.pk)}master.m3u8",
+        playlist_url=f"{acl}master.m3u8",
         resume_seconds=resume,
         duration_seconds=video.duration_seconds,
         captions=captions,
         drm_required=stream.drm_required,
         markers=markers,
-        # One query: a READY track only, so the player never fetches a failed build.
-        trickplay_url=(
-            f"{tokens.acl_for(session.pk)}thumbs/thumbs.vtt"
-            if TrickplayTrack.objects.filter(video=video, status=TrickplayStatus.READY).exists()
-            else None
-        ),
+        # A READY track only, so the player never fetches a failed build.
+        trickplay_url=f"{acl}thumbs/thumbs.vtt" if stream.thumbnails_ready else None,
+    )
+
+
+def primary_stream(video: Video) -> Any:
+    """The video's primary stream with all the player needs of the video, in one query: its
+    caption tracks (``caption_rows``), its intro, recap and credits markers (``marker_rows``),
+    and whether its seek-bar thumbnails are ready (``thumbnails_ready``). None without one."""
+    same_video = OuterRef("video_id")
+    captions = CaptionTrack.objects.filter(video_id=same_video).order_by(
+        *CaptionTrack._meta.ordering
+    )
+    markers = VideoMarker.objects.filter(video_id=same_video).order_by("start_seconds")
+    ready = TrickplayTrack.objects.filter(video_id=same_video, status=TrickplayStatus.READY)
+    return (
+        StreamSource.objects.filter(video=video, is_primary=True)
+        .only("id", "video_id", "drm_required", "stream_url")
+        .annotate(
+            caption_rows=ArraySubquery(
+                captions.values(
+                    row=JSONObject(pk="pk", language_code="language_code", is_default="is_default")
+                )
+            ),
+            marker_rows=ArraySubquery(
+                markers.values(
+                    row=JSONObject(kind="kind", start="start_seconds", end="end_seconds")
+                )
+            ),
+            thumbnails_ready=Exists(ready),
+        )
+        .first()
     )
 
 

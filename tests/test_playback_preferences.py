@@ -269,9 +269,8 @@ def test_it_starts_a_session_in_the_same_queries_whatever_the_preferences(
     warm_identity(household)
 
     # The preferences ride on the profile already loaded, and cost no query of their own:
-    # 1. the entitled video, 2. its primary stream, 3. the session row, 4. the stored
-    # progress, 5. the token row, 6. the caption tracks, 7. the intro/recap/credits markers
-    # (issue #16: one query, whatever their number), 8. whether a trickplay track is ready,
-    # 9. the stream's URL (edge state).
-    with django_assert_num_queries(9):
+    # 1. the entitled video, 2. its primary stream with its caption tracks, its markers and
+    # whether its thumbnails are ready (and its URL, which the edge's grant needs next),
+    # 3. the session row, 4. the stored progress, 5. the token row.
+    with django_assert_num_queries(5):
         start(viewer, movie.pk)
