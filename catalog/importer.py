@@ -5,7 +5,8 @@ schema (catalog/import_schema.py) without touching the database: types are never
 every size is bounded. Then every record goes through the same services the admin uses,
 inside one transaction, and any error (named by record and field) rolls the whole file back.
 Titles, genres and episodes are matched by their natural keys, so importing the same file
-twice changes nothing the second time.
+twice changes nothing the second time. A movie's or episode's media are written by
+catalog/import_media.py.
 """
 
 from __future__ import annotations
@@ -22,17 +23,15 @@ from django.utils.text import slugify
 
 from catalog import services
 from catalog.import_json import parse_document
+from catalog.import_media import MediaImport
 from catalog.import_schema import RATING_BY_LABEL, SCHEMA_VERSION, validate_document
 from catalog.import_types import Errors, FileRefused, ImportFailed, parse_aware_datetime, place
-from catalog.media import media_urls_changed
 from catalog.models import (
-    CaptionTrack,
     Episode,
     Genre,
     Movie,
     Season,
     Series,
-    StreamSource,
     Title,
     Video,
     Visibility,
@@ -109,9 +108,7 @@ def import_catalog(
                 raise errors.failure()
             if dry_run:
                 raise _Rollback
-            media_urls_changed(
-                stream_ids=importer.streams_to_check, caption_ids=importer.captions_to_check
-            )
+            importer.media.queue_checks()
     except _Rollback:
         pass
     return report
@@ -132,10 +129,7 @@ class _Importer:
         self.allow_past = allow_past
         self.errors = errors
         self.report = report
-        # New media, or media whose URL changed: their verdicts are reset and checks queued
-        # (media_urls_changed) once every record is written.
-        self.streams_to_check: list[Any] = []
-        self.captions_to_check: list[Any] = []
+        self.media = MediaImport(errors=errors)
 
     def run(self, kind: str, position: int, record: JSONObject) -> None:
         where = place(kind, position, record)
@@ -181,7 +175,7 @@ class _Importer:
         services.title_save(
             title=movie, by=self.by, genres=genres, allow_past_availability=self.allow_past
         )
-        media_changed = self._media(where, movie.video, record)
+        media_changed = self.media.write(where, movie.video, record)
         self._visibility(where, movie, record)
         self._count("movies", created, before != _snapshot(movie) or media_changed)
 
@@ -227,7 +221,7 @@ class _Importer:
         except ValidationError as error:
             self.errors.add_validation(where, error)
             return False
-        media_changed = self._media(where, episode.video, record)
+        media_changed = self.media.write(where, episode.video, record)
         return created or before != _snapshot(episode) or media_changed
 
     # --- shared pieces ---------------------------------------------------------------------
@@ -256,89 +250,6 @@ class _Importer:
             return None
         return [found[name.lower()] for name in names]
 
-    def _media(self, where: str, video: Video, record: JSONObject) -> bool:
-        """Make the video's streams and captions match the record; True if anything changed."""
-        existing_streams = {s.quality_tag: s for s in video.stream_sources.all()}
-        existing_captions = {c.language_code: c for c in video.caption_tracks.all()}
-        # Clear the flags that move first, so that moving "primary" or "default" between rows
-        # never trips the one-per-video constraints halfway through. Only those: a flag
-        # cleared and set again would be two changes in the editorial history.
-        kept_primary = [
-            stream.pk
-            for stream in existing_streams.values()
-            if _flagged(record, "streams", "quality_tag", stream)
-        ]
-        kept_default = [
-            caption.pk
-            for caption in existing_captions.values()
-            if _flagged(record, "captions", "language_code", caption)
-        ]
-        video.stream_sources.filter(is_primary=True).exclude(pk__in=kept_primary).update(
-            is_primary=False
-        )
-        video.caption_tracks.filter(is_default=True).exclude(pk__in=kept_default).update(
-            is_default=False
-        )
-        changed = self._streams(where, video, record.get("streams", []), existing_streams)
-        changed |= self._captions(where, video, record.get("captions", []), existing_captions)
-        return changed
-
-    def _streams(
-        self, where: str, video: Video, items: list[JSONObject], existing: dict[Any, StreamSource]
-    ) -> bool:
-        changed, kept = False, set()
-        for index, item in enumerate(items):
-            at = f"{where} streams[{index}]"
-            tag = item.get("quality_tag")
-            stream = existing.get(tag) or StreamSource(video=video, quality_tag=tag)
-            url = item["url"]
-            needs_check = stream._state.adding or stream.stream_url != url
-            primary = item.get("is_primary", False)
-            changed |= needs_check or stream.is_primary != primary
-            stream.stream_url = url
-            stream.drm_required = item.get("drm_required", False)
-            stream.is_primary = primary
-            if self._save(at, stream, {"stream_url": "url"}):
-                kept.add(stream.pk)
-                if needs_check:
-                    self.streams_to_check.append(stream.pk)
-        removed = video.stream_sources.exclude(pk__in=kept).delete()[0]
-        return changed or removed > 0
-
-    def _captions(
-        self, where: str, video: Video, items: list[JSONObject], existing: dict[str, CaptionTrack]
-    ) -> bool:
-        changed, kept = False, set()
-        for index, item in enumerate(items):
-            at = f"{where} captions[{index}]"
-            code = item["language_code"]
-            caption = existing.get(code) or CaptionTrack(video=video, language_code=code)
-            url = item["url"]
-            needs_check = caption._state.adding or caption.caption_url != url
-            default = item.get("is_default", False)
-            changed |= needs_check or caption.is_default != default
-            caption.caption_url = url
-            caption.format = item["format"]
-            caption.is_default = default
-            if self._save(at, caption, {"caption_url": "url"}):
-                kept.add(caption.pk)
-                if needs_check:
-                    self.captions_to_check.append(caption.pk)
-        removed = video.caption_tracks.exclude(pk__in=kept).delete()[0]
-        return changed or removed > 0
-
-    def _save(self, where: str, row: StreamSource | CaptionTrack, renames: dict[str, str]) -> bool:
-        try:
-            row.full_clean()
-        except ValidationError as error:
-            renamed = ValidationError(
-                {renames.get(name, name): messages for name, messages in error.message_dict.items()}
-            )
-            self.errors.add_validation(where, renamed)
-            return False
-        row.save()
-        return True
-
     def _visibility(self, where: str, title: Title, record: JSONObject) -> None:
         wanted = record.get("visibility", Visibility.HIDDEN)
         if wanted == Visibility.HIDDEN:
@@ -351,15 +262,6 @@ class _Importer:
 
     def _count(self, kind: str, created: bool, changed: bool) -> None:
         self.report.count("created" if created else "updated" if changed else "unchanged", kind)
-
-
-def _flagged(record: JSONObject, kind: str, key: str, row: StreamSource | CaptionTrack) -> bool:
-    """Whether ``record`` keeps the primary (or default) flag on ``row``, matched by ``key``."""
-    flag = "is_primary" if kind == "streams" else "is_default"
-    return any(
-        item.get(key) == getattr(row, key) and item.get(flag, False)
-        for item in record.get(kind, [])
-    )
 
 
 def _any_of(names: Iterable[Any]) -> str:
