@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from catalog.import_schema import SCHEMA_VERSION
-from catalog.models import Genre, MaturityRating, Movie, Series, Title, Video
+from catalog.models import Genre, MaturityRating, Movie, Series, Title, TrickplayTrack, Video
+from catalog.trickplay import editors_own_url
 
 
 def _iso(value: datetime) -> str:
@@ -37,7 +38,25 @@ def _media_out(video: Video) -> dict[str, Any]:
             }
             for caption in sorted(video.caption_tracks.all(), key=lambda c: c.language_code)
         ],
+        "markers": [
+            {
+                "kind": marker.kind,
+                "start_seconds": marker.start_seconds,
+                "end_seconds": marker.end_seconds,
+            }
+            for marker in sorted(video.markers.all(), key=lambda m: (m.start_seconds, m.kind))
+        ],
+        # An editor's own track only: a generated one (its URL, its status) is the worker's,
+        # and null re-imported leaves it alone.
+        "trickplay_url": editors_own_url(_trickplay(video)),
     }
+
+
+def _trickplay(video: Video) -> TrickplayTrack | None:
+    try:
+        return video.trickplay  # prefetched: None is cached as DoesNotExist
+    except TrickplayTrack.DoesNotExist:
+        return None
 
 
 def _title_out(title: Title) -> dict[str, Any]:
@@ -56,10 +75,14 @@ def _title_out(title: Title) -> dict[str, Any]:
 def export_catalog() -> dict[str, Any]:
     """The whole catalog in the import schema. Stream URLs are decrypted: guard the file."""
     movies = Movie.objects.order_by("title").prefetch_related(
-        "genres", "stream_sources", "caption_tracks"
+        "genres", "stream_sources", "caption_tracks", "markers", "trickplay"
     )
     series = Series.objects.order_by("title").prefetch_related(
-        "genres", "seasons__episodes__stream_sources", "seasons__episodes__caption_tracks"
+        "genres",
+        "seasons__episodes__stream_sources",
+        "seasons__episodes__caption_tracks",
+        "seasons__episodes__markers",
+        "seasons__episodes__trickplay",
     )
     return {
         "version": SCHEMA_VERSION,

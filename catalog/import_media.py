@@ -1,8 +1,9 @@
-"""The media part of a catalog import: one movie's or episode's streams and captions made to
-match its record (catalog/importer.py writes the records around it).
+"""The media part of a catalog import: one movie's or episode's streams, captions, markers and
+trickplay track made to match its record (catalog/importer.py writes the records around it).
 
-Every row goes through the rules the admin applies: the model's ``full_clean`` (the admin's
-inline forms). Errors are added to the importer's list, named by record and row; the importer's
+Every row goes through the rules the admin applies: the model's ``full_clean`` for streams,
+captions and the trickplay track (the admin's inline forms), ``services.marker_save`` for
+markers. Errors are added to the importer's list, named by record and row; the importer's
 savepoint then drops the record's writes. New URLs are queued for a check only once every
 record is written (:meth:`MediaImport.queue_checks`), as the admin queues them after a save.
 """
@@ -14,9 +15,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from catalog import services
 from catalog.import_types import Errors
 from catalog.media import media_urls_changed
-from catalog.models import CaptionTrack, StreamSource, Video
+from catalog.models import CaptionTrack, StreamSource, TrickplayTrack, Video, VideoMarker
+from catalog.trickplay import editors_own_url, trickplay_request
 
 JSONObject = Mapping[str, Any]  # a record the schema has checked
 
@@ -30,9 +33,14 @@ class MediaImport:
         # (queue_checks) once every record is written.
         self.streams_to_check: list[Any] = []
         self.captions_to_check: list[Any] = []
+        self.trickplay_to_check: list[Any] = []
 
     def write(self, where: str, video: Video, record: JSONObject) -> bool:
-        """Make the video's streams and captions match the record; True if anything changed."""
+        """Make the video's media match the record; True if anything changed.
+
+        ``streams`` and ``captions`` left out mean none. ``markers`` and ``trickplay_url``
+        came later: a file that leaves them out (one written before them) leaves them as
+        they are."""
         existing_streams = {s.quality_tag: s for s in video.stream_sources.all()}
         existing_captions = {c.language_code: c for c in video.caption_tracks.all()}
         # Clear the flags that move first, so that moving "primary" or "default" between rows
@@ -56,12 +64,19 @@ class MediaImport:
         )
         changed = self._streams(where, video, record.get("streams", []), existing_streams)
         changed |= self._captions(where, video, record.get("captions", []), existing_captions)
+        changed |= self._markers(where, video, record.get("markers"))
+        if "trickplay_url" in record:
+            changed |= self._trickplay(where, video, record["trickplay_url"])
         return changed
 
     def queue_checks(self) -> None:
         """Once every record is written: forget the verdicts about old URLs, queue checks of
         the new ones (sent when the import's transaction commits)."""
         media_urls_changed(stream_ids=self.streams_to_check, caption_ids=self.captions_to_check)
+        if self.trickplay_to_check:
+            trickplay_request(video_ids=self.trickplay_to_check)
+
+    # --- streams and captions ----------------------------------------------------------------
 
     def _streams(
         self, where: str, video: Video, items: list[JSONObject], existing: dict[Any, StreamSource]
@@ -117,6 +132,84 @@ class MediaImport:
             self.errors.add_validation(where, renamed)
             return False
         row.save()
+        return True
+
+    # --- markers ---------------------------------------------------------------------------
+
+    def _markers(self, where: str, video: Video, items: list[JSONObject] | None) -> bool:
+        """Upsert the listed markers by kind and delete the others; ``None`` (left out) keeps
+        them. Either way every marker kept must still end within the running time, which
+        this same record may have shortened (the admin checks its unchanged inline rows too).
+        """
+        existing = {marker.kind: marker for marker in video.markers.all()}
+        if items is None:
+            for marker in existing.values():
+                self._marker_still_fits(f"{where} markers (stored {marker.kind})", video, marker)
+            return False
+        changed, kept = False, set()
+        for index, item in enumerate(items):
+            at = f"{where} markers[{index}]"
+            marker = existing.get(item["kind"]) or VideoMarker(video=video, kind=item["kind"])
+            times = (item["start_seconds"], item["end_seconds"])
+            if not marker._state.adding and (marker.start_seconds, marker.end_seconds) == times:
+                if self._marker_still_fits(at, video, marker):
+                    kept.add(marker.pk)
+                continue
+            marker.video = video  # the running time as this record sets it, not as stored
+            marker.start_seconds, marker.end_seconds = times
+            try:
+                services.marker_save(marker=marker)
+            except ValidationError as error:
+                self.errors.add_validation(at, error)
+                continue
+            changed = True
+            kept.add(marker.pk)
+        # No query when nothing goes: an unchanged video costs its one read above.
+        stale = [marker.pk for marker in existing.values() if marker.pk not in kept]
+        if stale:
+            VideoMarker.objects.filter(pk__in=stale).delete()
+        return changed or bool(stale)
+
+    def _marker_still_fits(self, where: str, video: Video, marker: VideoMarker) -> bool:
+        """An unchanged marker: its own constraints held when it was saved, so only
+        ``VideoMarker.clean`` (the end within the running time) is asked again, with no
+        query and no write."""
+        marker.video = video
+        try:
+            marker.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            self.errors.add_validation(where, error)
+            return False
+        return True
+
+    # --- trickplay -------------------------------------------------------------------------
+
+    def _trickplay(self, where: str, video: Video, url: str | None) -> bool:
+        """The editor's own thumbnails track, as the admin's inline saves it. Only its URL is
+        imported: a status is the worker's verdict, and a generated track is the worker's
+        (``null`` removes an editor's own track and leaves a generated one alone)."""
+        track = TrickplayTrack.objects.filter(video=video).first()
+        if url is None:
+            if track is None or editors_own_url(track) is None:
+                return False
+            track.delete()
+            return True
+        if track is not None and track.trickplay_url == url:
+            return False
+        track = track or TrickplayTrack(video=video)
+        track.trickplay_url = url
+        try:
+            track.full_clean()
+        except ValidationError as error:
+            self.errors.add_validation(where, error)
+            return False
+        if track._state.adding:
+            track.save(force_insert=True)  # its key is the video's: no UPDATE to try first
+        else:
+            track.save(update_fields=["trickplay_url", "updated_at"])
+        # Checked like a caption file once the import commits; until then PENDING, never the
+        # old URL's verdict.
+        self.trickplay_to_check.append(video.pk)
         return True
 
 

@@ -12,7 +12,8 @@ fields' ``max_length``; integer ranges are the model fields' validators (which i
 database column's range). The rules across a movie's or episode's streams and captions are
 the admin's (:mod:`catalog.publishing`). The importer (:mod:`catalog.importer`) writes only
 a document that passed, and applies the rules that need the database (unique titles, known
-genres, the publishing rule) through the admin's services.
+genres, the publishing rule, a marker within the running time, a marker's end after its
+start) through the admin's services and the models' own checks.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from catalog.models import (
     Season,
     Series,
     StreamSource,
+    TrickplayTrack,
+    VideoMarker,
     Visibility,
 )
 
@@ -114,11 +117,29 @@ CAPTION = Record(
     }
 )
 
+# Only the times: that the end comes after the start and within the running time is the
+# model's to say (its constraints and clean(), through services.marker_save), as in the admin.
+MARKER = Record(
+    fields={
+        "kind": Choice(choices=tuple(VideoMarker.Kind.values), required=True),
+        "start_seconds": _range(VideoMarker, "start_seconds", required=True),
+        "end_seconds": _range(VideoMarker, "end_seconds", required=True),
+    }
+)
+
 MEDIA: dict[str, Spec] = {
     "streams": ListOf(item=STREAM, max_items=MAX_STREAMS, unique="quality_tag", unique_nulls=True),
     # Captions are keyed by language too, but "one track per language" is a publishing rule:
     # _media_rules reports a repeat in the admin's words.
     "captions": ListOf(item=CAPTION, max_items=MAX_CAPTIONS),
+    # One of each kind per video (the model's unique constraint, checked here before any
+    # database work, like a stream's quality).
+    "markers": ListOf(item=MARKER, max_items=len(VideoMarker.Kind), unique="kind"),
+    # An editor's own thumbnails track, as the admin's inline takes it; null for none. Its
+    # status, and a generated track, are the worker's and never in a file.
+    "trickplay_url": Text(
+        max_length=_max_length(TrickplayTrack, "trickplay_url"), nullable=True, blank=False
+    ),
 }
 
 

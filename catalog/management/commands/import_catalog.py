@@ -15,12 +15,12 @@ from streaming_portal.infra.progress import for_command as progress_bar
 
 class Command(BaseCommand):
     help = (
-        "Import genres, movies, series, seasons, episodes, streams and captions from a UTF-8 "
-        "JSON file in the schema of docs/catalog-import.md. The whole file is checked against "
-        "the schema first; titles are matched by title ignoring case and updated in place; the "
-        "whole file goes in one transaction, so any error (named by record and field) leaves "
-        "the catalog untouched. New titles must start in the future unless "
-        "--allow-past-availability is given (for catalogs that are already live)."
+        "Import genres, movies, series, seasons, episodes, streams, captions, markers and "
+        "trickplay URLs from a UTF-8 JSON file in the schema of docs/catalog-import.md. The "
+        "whole file is checked against the schema first; titles are matched by title ignoring "
+        "case and updated in place; the whole file goes in one transaction, so any error (named "
+        "by record and field) leaves the catalog untouched. New titles must start in the future "
+        "unless --allow-past-availability is given (for catalogs that are already live)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
