@@ -186,8 +186,9 @@ def primary_stream(video: Video) -> Any:
     caption tracks (``caption_rows``), its intro, recap and credits markers (``marker_rows``),
     and whether its seek-bar thumbnails are ready (``thumbnails_ready``). None without one."""
     same_video = OuterRef("video_id")
+    # The model's own order (default first, then by language): the captions menu's order.
     captions = CaptionTrack.objects.filter(video_id=same_video).order_by(
-        *CaptionTrack._meta.ordering
+        *(CaptionTrack._meta.ordering or ())
     )
     markers = VideoMarker.objects.filter(video_id=same_video).order_by("start_seconds")
     ready = TrickplayTrack.objects.filter(video_id=same_video, status=TrickplayStatus.READY)

@@ -143,6 +143,12 @@ def test_every_viewer_page_has_no_serious_or_critical_axe_violation(
         page.goto(f"{origin}/watch/{Movie.objects.get(title=PLAYABLE).pk}/")
         page.wait_for_function("document.getElementById('video').currentTime > 1")
         check("player, playing")
+        page.get_by_role("button", name="Captions").click()
+        check("player, captions menu open")
+        page.keyboard.press("Escape")
+        page.keyboard.press("k")
+        page.wait_for_function("document.getElementById('video').paused")
+        check("player, paused")
         page.goto(f"{origin}/")
         page.locator("details.profile-menu summary").click()
         check("profile menu open")
@@ -172,7 +178,7 @@ def test_every_viewer_page_has_no_serious_or_critical_axe_violation(
         )
     serious = [finding for finding in found if finding.impact in FAILING]
     assert serious == []
-    assert len(checked) == 27
+    assert len(checked) == 29
     assert [(f.engine, f.rule, f.impact) for f in planted] == [
         (engine, "image-alt", "critical") for engine in engines
     ]
