@@ -1,6 +1,7 @@
 """The demo catalog: a dozen movies and a series with real, playable HLS in a local origin
 folder (catalog/demo_media.py writes it), imported like any catalog. Captions in English and
-Spanish, plus French for some titles; one title with a second audio language.
+Spanish, plus French for some titles; one title with a second audio language; an intro and
+credits marked on every movie and episode.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.demo_media import encode_loops, origin_url, write_poster, write_title_media
-from catalog.models import Episode, Movie, VideoMarker
 
 # A second audio language for one title (an alternative rendition, #EXT-X-MEDIA TYPE=AUDIO):
 # the variants keep their own English audio, the French track is an audio-only playlist.
@@ -168,6 +168,21 @@ SERIES = DemoSeries(
 )
 
 
+# An intro a minute long after a short cold open, and credits over the last minute and a half
+# (a minute for an episode): what the player's "Skip intro" and next-episode offer need to show.
+DEMO_INTRO = (20, 80)
+MOVIE_CREDITS_SECONDS = 90
+EPISODE_CREDITS_SECONDS = 60
+
+
+def _markers(minutes: int, credits_seconds: int) -> list[dict[str, Any]]:
+    end = minutes * 60
+    return [
+        {"kind": "INTRO", "start_seconds": DEMO_INTRO[0], "end_seconds": DEMO_INTRO[1]},
+        {"kind": "CREDITS", "start_seconds": end - credits_seconds, "end_seconds": end},
+    ]
+
+
 def _media_record(slug: str, languages: tuple[str, ...]) -> dict[str, Any]:
     return {
         "streams": [
@@ -213,6 +228,7 @@ def build_demo(root: Path, *, ffmpeg: str | None = None) -> dict[str, Any]:
                 "availability_end": (now + timedelta(days=movie.days_left)).isoformat(),
                 "visibility": "VISIBLE",
                 **_media_record(slug, languages),
+                "markers": _markers(movie.minutes, MOVIE_CREDITS_SECONDS),
             }
         )
     series_slug = slugify(SERIES.title)
@@ -230,6 +246,7 @@ def build_demo(root: Path, *, ffmpeg: str | None = None) -> dict[str, Any]:
                     "duration_minutes": SERIES.episode_minutes,
                     "release_year": 2022 + number,
                     **_media_record(slug, ("en", "es")),
+                    "markers": _markers(SERIES.episode_minutes, EPISODE_CREDITS_SECONDS),
                 }
             )
         seasons.append({"number": number, "title": season_title, "episodes": episodes})
@@ -251,52 +268,3 @@ def build_demo(root: Path, *, ffmpeg: str | None = None) -> dict[str, Any]:
             }
         ],
     }
-
-
-# An intro a minute long after a short cold open, and credits over the last minute and a half
-# (a minute for an episode): what the player's "Skip intro" and next-episode offer need to show.
-DEMO_INTRO = (20, 80)
-MOVIE_CREDITS_SECONDS = 90
-EPISODE_CREDITS_SECONDS = 60
-
-
-def demo_markers_add() -> int:
-    """Intro and credits markers for every demo movie and episode, after the import (the
-    import document has no markers). Run twice, the same markers: an upsert on (video, kind).
-    Returns how many were written."""
-    movies = Movie.objects.filter(title__in=[movie.title for movie in MOVIES])
-    episodes = Episode.objects.filter(season__series__title=SERIES.title)
-    videos = [
-        *(
-            (pk, minutes, MOVIE_CREDITS_SECONDS)
-            for pk, minutes in movies.values_list("pk", "duration_minutes")
-        ),
-        *(
-            (pk, minutes, EPISODE_CREDITS_SECONDS)
-            for pk, minutes in episodes.values_list("pk", "duration_minutes")
-        ),
-    ]
-    markers = []
-    for video_id, minutes, credits in videos:
-        end = minutes * 60
-        markers += [
-            VideoMarker(
-                video_id=video_id,
-                kind=VideoMarker.Kind.INTRO,
-                start_seconds=DEMO_INTRO[0],
-                end_seconds=DEMO_INTRO[1],
-            ),
-            VideoMarker(
-                video_id=video_id,
-                kind=VideoMarker.Kind.CREDITS,
-                start_seconds=end - credits,
-                end_seconds=end,
-            ),
-        ]
-    VideoMarker.objects.bulk_create(
-        markers,
-        update_conflicts=True,
-        unique_fields=["video", "kind"],
-        update_fields=["start_seconds", "end_seconds"],
-    )
-    return len(markers)

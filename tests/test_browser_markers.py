@@ -43,7 +43,6 @@ def demo_movie(transactional_db: None) -> Movie:
     document["movies"] = [movie for movie in document["movies"] if movie["title"] == MOVIE_TITLE]
     document["series"] = []
     import_catalog(document, by=None, allow_past_availability=True)
-    demo.demo_markers_add()
     viewer = UserFactory.create(username=VIEWER, email=VIEWER)
     demo_household(user=viewer)
     return Movie.objects.get(title=MOVIE_TITLE)
@@ -55,7 +54,6 @@ def demo_episode(transactional_db: None) -> Episode:
     document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
     document["movies"] = []
     import_catalog(document, by=None, allow_past_availability=True)
-    demo.demo_markers_add()
     viewer = UserFactory.create(username=VIEWER, email=VIEWER)
     demo_household(user=viewer)
     return Episode.objects.get(season__number=1, number=1)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog import trickplay
-from catalog.demo import build_demo, demo_markers_add
+from catalog.demo import build_demo
 from catalog.importer import ImportFailed, import_catalog
 from catalog.models import Movie, TrickplayStatus, TrickplayTrack
 from streaming_portal.infra.actors import acting
@@ -53,15 +53,13 @@ class Command(BaseCommand):
                     allow_past_availability=True,
                     progress=progress_bar(self, "Loading demo"),
                 )
-                # Intro and credits markers: the import document has none (catalog/demo.py).
-                markers = demo_markers_add()
         except ImportFailed as failure:
             message = "The demo catalog did not load:\n" + "\n".join(failure.errors)
             raise CommandError(message) from failure
         queued = 0 if options["no_thumbnails"] else self.thumbnails_queue()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo catalog: {report.summary()}; {markers} intro and credits markers; "
+                f"Demo catalog: {report.summary()}; "
                 f"seek-bar thumbnails queued for {queued} video(s)"
             )
         )
