@@ -59,8 +59,8 @@ class Command(BaseCommand):
         queued = 0 if options["no_thumbnails"] else self.thumbnails_queue()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo catalog: {report.summary()}; "
-                f"seek-bar thumbnails queued for {queued} video(s)"
+                f"Demo catalog: {report.summary().rstrip('.')}; "
+                f"seek-bar thumbnails queued for {queued} video(s)."
             )
         )
 
