@@ -1,10 +1,14 @@
-"""The shared cast, as plain helpers: households with an adult and a kids profile, and a
-client signed in as one of them. conftest.py makes fixtures of the common cases."""
+"""The shared cast, as plain helpers: households with an adult and a kids profile, a client
+signed in as one of them, and titles of the demo catalog with their real HLS. conftest.py
+makes fixtures of the common cases."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
@@ -13,7 +17,8 @@ from accounts import identity_cache
 from accounts.access import PROFILE_SESSION_KEY
 from accounts.models import Account, Profile, SubscriptionPlan
 from accounts.services import account_sign_up, demo_household, profile_create
-from catalog import page_cache
+from catalog import demo, page_cache
+from catalog.importer import import_catalog
 from streaming_portal.infra import page_shell
 from tests.factories import UserFactory
 
@@ -76,3 +81,13 @@ def cold_identity() -> None:
     """Forget every cached household, so the next request reads its signed-in user (and the
     user's household) from PostgreSQL, whatever ran before it."""
     cache.delete_pattern("identity:*")  # type: ignore[attr-defined]
+
+
+def demo_titles_import(movies: Collection[str] = (), *, series: bool = False) -> None:
+    """The demo catalog's ``movies`` (by title), and its series when asked, imported with their
+    real HLS, captions and markers in the tests' origin (encoded once, then cached)."""
+    document = demo.build_demo(Path(settings.LOCAL_ORIGIN_ROOT))
+    document["movies"] = [movie for movie in document["movies"] if movie["title"] in movies]
+    if not series:
+        document["series"] = []
+    import_catalog(document, by=None, allow_past_availability=True)

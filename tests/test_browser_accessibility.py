@@ -16,15 +16,14 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from django.conf import settings as django_settings
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.services import account_sign_up, profile_create, profile_pin_set
-from catalog import demo, library
-from catalog.importer import import_catalog
+from catalog import library
 from catalog.models import MaturityRating, Movie
 from tests.browsers import BrowserLaunch, browser_context, sign_in
+from tests.cast import demo_titles_import
 from tests.factories import EpisodeFactory, GenreFactory, MovieFactory, SeasonFactory, SeriesFactory
 
 PASSWORD = "an-accessible-household-7"
@@ -55,10 +54,7 @@ class Finding:
 @pytest.fixture
 def household(transactional_db: None) -> None:
     # One demo movie with real HLS and three caption tracks, for the player.
-    document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
-    document["movies"] = [m for m in document["movies"] if m["title"] == PLAYABLE]
-    document["series"] = []
-    import_catalog(document, by=None, allow_past_availability=True)
+    demo_titles_import([PLAYABLE])
     drama = GenreFactory(name="Drama")
     movie = MovieFactory.create(title="Harbour Lights", slug="harbour-lights", genres=[drama])
     MovieFactory(

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, Response, expect
 from pytest_django import Settings
@@ -29,11 +28,10 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Profile
 from accounts.services import demo_household
-from catalog import demo
-from catalog.importer import import_catalog
 from catalog.models import Movie
 from playback import edge
 from tests.browsers import BrowserLaunch, browser_context, failed_responses, sign_in
+from tests.cast import demo_titles_import
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,10 +66,7 @@ def hls_js(settings: Settings, tmp_path: Path) -> Iterator[None]:
 
 @pytest.fixture
 def lisbon(transactional_db: None) -> Movie:
-    document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
-    document["movies"] = [movie for movie in document["movies"] if movie["title"] == TITLE]
-    document["series"] = []
-    import_catalog(document, by=None, allow_past_availability=True)
+    demo_titles_import([TITLE])
     viewer = UserFactory.create(username=VIEWER, email=VIEWER)
     demo_household(user=viewer)
     return Movie.objects.get(title=TITLE)

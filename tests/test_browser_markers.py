@@ -16,16 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.services import demo_household
-from catalog import demo
-from catalog.importer import import_catalog
 from catalog.models import Episode, Movie
 from tests.browsers import BrowserLaunch, browser_context, failed_responses, sign_in
+from tests.cast import demo_titles_import
 from tests.factories import UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-markers"
@@ -39,10 +37,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("plain_http_cookies",
 @pytest.fixture
 def demo_movie(transactional_db: None) -> Movie:
     """The demo movie with real HLS, and the demo's intro and credits markers."""
-    document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
-    document["movies"] = [movie for movie in document["movies"] if movie["title"] == MOVIE_TITLE]
-    document["series"] = []
-    import_catalog(document, by=None, allow_past_availability=True)
+    demo_titles_import([MOVIE_TITLE])
     viewer = UserFactory.create(username=VIEWER, email=VIEWER)
     demo_household(user=viewer)
     return Movie.objects.get(title=MOVIE_TITLE)
@@ -51,9 +46,7 @@ def demo_movie(transactional_db: None) -> Movie:
 @pytest.fixture
 def demo_episode(transactional_db: None) -> Episode:
     """The demo series' first episode (24 minutes, credits from 23:00), with a next one."""
-    document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
-    document["movies"] = []
-    import_catalog(document, by=None, allow_past_availability=True)
+    demo_titles_import(series=True)
     viewer = UserFactory.create(username=VIEWER, email=VIEWER)
     demo_household(user=viewer)
     return Episode.objects.get(season__number=1, number=1)

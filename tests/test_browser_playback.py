@@ -20,20 +20,18 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import Browser, Page, Response, expect
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Profile
 from accounts.services import demo_household
-from catalog import demo
-from catalog.importer import import_catalog
 from catalog.models import Movie
 from catalog.templatetags.portal import clock
 from playback import flush, live
 from playback.models import WatchProgress
 from tests.browsers import STEP_TIMEOUT_MS, BrowserLaunch, browser_context, sign_in
+from tests.cast import demo_titles_import
 from tests.factories import UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-playback"
@@ -50,10 +48,7 @@ def demo_movie(transactional_db: None) -> Movie:
     build_demo writes every demo title's playlists (segments are hard links to one encoded
     minute, so that is quick once the encode is cached); only this movie is imported.
     """
-    document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
-    document["movies"] = [movie for movie in document["movies"] if movie["title"] == MOVIE_TITLE]
-    document["series"] = []
-    import_catalog(document, by=None, allow_past_availability=True)
+    demo_titles_import([MOVIE_TITLE])
     return Movie.objects.get(title=MOVIE_TITLE)
 
 

@@ -16,14 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.services import demo_household
-from catalog import demo
-from catalog.importer import import_catalog
 from catalog.models import Movie
 from tests.browsers import (
     STEP_TIMEOUT_MS,
@@ -33,6 +30,7 @@ from tests.browsers import (
     keep_on_machine,
     sign_in,
 )
+from tests.cast import demo_titles_import
 from tests.factories import UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-player-ui"
@@ -47,10 +45,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("plain_http_cookies",
 @pytest.fixture
 def demo_movie(transactional_db: None) -> Movie:
     """The movie with real HLS and three caption tracks (see test_browser_playback.py)."""
-    document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
-    document["movies"] = [movie for movie in document["movies"] if movie["title"] == MOVIE_TITLE]
-    document["series"] = []
-    import_catalog(document, by=None, allow_past_availability=True)
+    demo_titles_import([MOVIE_TITLE])
     viewer = UserFactory.create(username=EMAIL, email=EMAIL)
     demo_household(user=viewer)
     return Movie.objects.get(title=MOVIE_TITLE)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, Response, expect
 from pytest_django.live_server_helper import LiveServer
@@ -26,10 +25,9 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.models import Profile
 from accounts.preferences import CaptionBackground, CaptionColour, CaptionEdge, CaptionSize
 from accounts.services import demo_household
-from catalog import demo
-from catalog.importer import import_catalog
 from catalog.models import CaptionTrack, Episode, Movie
 from tests.browsers import STEP_TIMEOUT_MS, BrowserLaunch, browser_context, sign_in
+from tests.cast import demo_titles_import
 from tests.factories import UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-preferences"
@@ -44,9 +42,7 @@ EMAIL = "tide.reader@example.com"
 @pytest.fixture
 def demo_titles(transactional_db: None) -> None:
     """The movie with three caption languages, and the demo series."""
-    document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
-    document["movies"] = [movie for movie in document["movies"] if movie["title"] == MOVIE_TITLE]
-    import_catalog(document, by=None, allow_past_availability=True)
+    demo_titles_import([MOVIE_TITLE], series=True)
 
 
 @pytest.fixture

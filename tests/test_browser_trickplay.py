@@ -12,16 +12,15 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import Response, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.services import demo_household
-from catalog import demo, trickplay
-from catalog.importer import import_catalog
+from catalog import trickplay
 from catalog.models import Movie, TrickplayStatus
 from tests.browsers import BrowserLaunch, browser_context, sign_in
+from tests.cast import demo_titles_import
 from tests.factories import UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser-trickplay"
@@ -31,10 +30,7 @@ EDGE_THUMBS = re.compile(r"/edge/[0-9a-f-]{36}/thumbs/(?P<name>[^?]+)")
 
 @pytest.fixture
 def demo_movie(transactional_db: None) -> Movie:
-    document = demo.build_demo(Path(django_settings.LOCAL_ORIGIN_ROOT))
-    document["movies"] = [movie for movie in document["movies"] if movie["title"] == MOVIE_TITLE]
-    document["series"] = []
-    import_catalog(document, by=None, allow_past_availability=True)
+    demo_titles_import([MOVIE_TITLE])
     movie = Movie.objects.get(title=MOVIE_TITLE)
     outcome = trickplay.trickplay_generate(video_id=movie.pk)
     assert outcome is not None
