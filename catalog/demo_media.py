@@ -134,6 +134,39 @@ def _loop_segments(root: Path, tag: str) -> list[tuple[str, str]]:
     ]
 
 
+def _link_segments(root: Path, tag: str, target: Path) -> None:
+    """Hard links in ``target`` to the encoded loop's segments (copies on another file
+    system), unless there already."""
+    target.mkdir(exist_ok=True)
+    for source in (root / "_media" / tag).glob("*.ts"):
+        link = target / source.name
+        if not link.exists():
+            try:
+                link.hardlink_to(source)
+            except OSError:  # another file system: fall back to a copy
+                link.write_bytes(source.read_bytes())
+
+
+def _looped_playlist(root: Path, tag: str, loops: int, *, prefix: str = "") -> str:
+    """A VOD playlist that plays the encoded loop ``loops`` times, a discontinuity between
+    loops; each segment named ``prefix`` + its file name."""
+    playlist = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+    ]
+    segments = _loop_segments(root, tag)
+    for loop in range(loops):
+        if loop:
+            playlist.append("#EXT-X-DISCONTINUITY")
+        for extinf, name in segments:
+            playlist += [extinf, f"{prefix}{name}"]
+    playlist.append("#EXT-X-ENDLIST")
+    return "\n".join(playlist) + "\n"
+
+
 def write_title_media(
     root: Path,
     slug: str,
@@ -150,34 +183,13 @@ def write_title_media(
     folder = root / slug
     folder.mkdir(parents=True, exist_ok=True)
     for tag, *_ in QUALITIES:
-        (folder / tag).mkdir(exist_ok=True)
-        for source in (root / "_media" / tag).glob("*.ts"):
-            target = folder / tag / source.name
-            if not target.exists():
-                try:
-                    target.hardlink_to(source)
-                except OSError:  # another file system: fall back to a copy
-                    target.write_bytes(source.read_bytes())
+        _link_segments(root, tag, folder / tag)
     master = ["#EXTM3U", "#EXT-X-VERSION:3"]
     loops = max(1, minutes * 60 // LOOP_SECONDS)
     if second_audio is not None:
         master += _second_audio(root, folder, loops, *second_audio)
     for tag, width, height, _, bandwidth in QUALITIES:
-        segments = _loop_segments(root, tag)
-        variant = [
-            "#EXTM3U",
-            "#EXT-X-VERSION:3",
-            f"#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}",
-            "#EXT-X-MEDIA-SEQUENCE:0",
-            "#EXT-X-PLAYLIST-TYPE:VOD",
-        ]
-        for loop in range(loops):
-            if loop:
-                variant.append("#EXT-X-DISCONTINUITY")
-            for extinf, name in segments:
-                variant += [extinf, f"{tag}/{name}"]
-        variant.append("#EXT-X-ENDLIST")
-        (folder / f"{tag}.m3u8").write_text("\n".join(variant) + "\n")
+        (folder / f"{tag}.m3u8").write_text(_looped_playlist(root, tag, loops, prefix=f"{tag}/"))
         master += [
             f"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={width}x{height},"
             'CODECS="avc1.4d401e,mp4a.40.2"' + (',AUDIO="aud"' if second_audio else ""),
@@ -192,28 +204,9 @@ def _second_audio(root: Path, folder: Path, loops: int, language: str, name: str
     """Write the title's audio-only playlist (its segments in their own folder, hard links
     like the variants') and return the master's #EXT-X-MEDIA group: the variants' own
     English audio, DEFAULT, and the second language."""
-    (folder / AUDIO_LOOP).mkdir(exist_ok=True)
-    for source in (root / "_media" / AUDIO_LOOP).glob("*.ts"):
-        target = folder / AUDIO_LOOP / source.name
-        if not target.exists():
-            try:
-                target.hardlink_to(source)
-            except OSError:  # another file system: fall back to a copy
-                target.write_bytes(source.read_bytes())
-    playlist = [
-        "#EXTM3U",
-        "#EXT-X-VERSION:3",
-        f"#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}",
-        "#EXT-X-MEDIA-SEQUENCE:0",
-        "#EXT-X-PLAYLIST-TYPE:VOD",
-    ]
-    for loop in range(loops):
-        if loop:
-            playlist.append("#EXT-X-DISCONTINUITY")
-        for extinf, segment in _loop_segments(root, AUDIO_LOOP):
-            playlist += [extinf, segment]  # relative to the playlist, in the same folder
-    playlist.append("#EXT-X-ENDLIST")
-    (folder / AUDIO_LOOP / "index.m3u8").write_text("\n".join(playlist) + "\n")
+    _link_segments(root, AUDIO_LOOP, folder / AUDIO_LOOP)
+    # Its segments are named relative to it, in the same folder.
+    (folder / AUDIO_LOOP / "index.m3u8").write_text(_looped_playlist(root, AUDIO_LOOP, loops))
     return [
         '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="en",NAME="English",DEFAULT=YES,'
         "AUTOSELECT=YES",
