@@ -230,7 +230,7 @@ def trickplay_validate(*, video_id: UUID | str) -> Outcome | None:
 def trickplay_build(*, video_id: UUID | str) -> Outcome | None:
     """What the worker does: check the editor's URL if there is one, else generate."""
     track = TrickplayTrack.objects.filter(video_id=video_id).only("trickplay_url").first()
-    if track is not None and track.trickplay_url and not is_generated_url(track.trickplay_url):
+    if editors_own_url(track) is not None:
         return trickplay_validate(video_id=video_id)
     return trickplay_generate(video_id=video_id)
 
